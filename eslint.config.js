@@ -1,0 +1,66 @@
+// Lint rules, including the layer boundaries of docs/architecture.md: each folder may import only what
+// sits below it, so the layers cannot drift.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const sdk = ['azure-iothub', 'azure-iothub/*', 'azure-iot-*', 'azure-iot-*/*'];
+const ui = ['ink', 'ink/*', 'react', 'react/*', 'ink-testing-library'];
+const hubEngines = ['aedes', 'aedes/*', 'aedes-*', 'rhea', 'rhea/*', 'better-sqlite3', 'ws', 'selfsigned'];
+
+/** A no-restricted-imports rule: package patterns plus relative folders, each with the reason. */
+function boundary(message, packages, folders) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: packages, message },
+          ...folders.map((folder) => ({ group: [`**/${folder}/*`, `**/${folder}`], message })),
+        ],
+      },
+    ],
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { disallowTypeAnnotations: false }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='describe'][property.name='only']", message: 'No focused tests.' },
+        { selector: "MemberExpression[object.name='it'][property.name='only']", message: 'No focused tests.' },
+        { selector: "MemberExpression[object.name='test'][property.name='only']", message: 'No focused tests.' },
+        { selector: "MemberExpression[property.name='skip']", message: 'No skipped tests left behind.' },
+        { selector: "Property[key.name='rejectUnauthorized'][value.value=false]", message: 'TLS verification stays on: hand the hub CA to the client.' },
+        { selector: "Literal[value='NODE_TLS_REJECT_UNAUTHORIZED']", message: 'TLS verification stays on: hand the hub CA to the client.' },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**'],
+    rules: boundary('core/ is pure domain code: it imports no other layer and no third-party package.', [...sdk, ...ui, ...hubEngines, 'yargs'], ['hub', 'clients', 'tui', 'cli']),
+  },
+  {
+    files: ['src/hub/**'],
+    rules: boundary('hub/ is the embedded IoT Hub: it never imports the SDK clients, the TUI or the CLI.', [...sdk, ...ui, 'yargs'], ['clients', 'tui', 'cli']),
+  },
+  {
+    files: ['src/clients/**'],
+    rules: boundary('clients/ wraps the Azure SDKs only: no UI, no hub internals, no CLI.', [...ui, ...hubEngines, 'yargs'], ['hub', 'tui', 'cli']),
+  },
+  {
+    files: ['src/tui/**'],
+    rules: boundary('tui/ sees clients through interfaces only: no SDK, no hub engine, no CLI.', [...sdk, ...hubEngines, 'yargs'], ['hub', 'cli']),
+  },
+  {
+    files: ['src/cli/**', 'test/**', 'bench/**', 'scripts/**'],
+    ignores: ['test/clients/**', 'test/hub/**', 'bench/**', 'test/helpers/**'],
+    rules: boundary('Only src/clients/ (and the hub and client tests) import the Azure SDKs.', sdk, []),
+  },
+);

@@ -1,0 +1,115 @@
+/**
+ * `iot-c2d hub`: runs the embedded IoT Hub until Ctrl+C, and prints what a client needs to connect to it.
+ */
+import type { CommandModule } from 'yargs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { redactConnectionString } from '../../core/connection-string.js';
+import { DEFAULT_PORT, defaultStateDir, startHub } from '../../hub/index.js';
+import type { Hub } from '../../hub/index.js';
+import { EXIT } from '../usage.js';
+
+interface HubArgs {
+  port: number;
+  'state-dir': string;
+  device: string[];
+  'standard-ports': boolean;
+  'feedback-delay': number;
+  'max-delivery-count': number;
+  'show-keys': boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** Writes `connection.env` (mode 0600) so scripts can `source` the hub's connection strings. */
+function writeEnvFile(hub: Hub, devices: string[]): string {
+  const path = join(hub.stateDir, 'connection.env');
+  const lines = [
+    `export IOTHUB_CONNECTION_STRING='${hub.serviceConnectionString()}'`,
+    ...(devices[0] ? [`export IOTHUB_DEVICE_CONNECTION_STRING='${hub.deviceConnectionString(devices[0])}'`] : []),
+    `export NODE_EXTRA_CA_CERTS='${hub.caPath}'`,
+  ];
+  writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return path;
+}
+
+function describe(hub: Hub, devices: string[], showKeys: boolean, envFile: string): string {
+  const show = (cs: string): string => (showKeys ? cs : redactConnectionString(cs));
+  const lines = [
+    `iot-c2d local IoT Hub on ${hub.ports.map((p) => `localhost:${p}`).join(', ')} (MQTT, AMQP, HTTPS and WebSockets on each port)`,
+    `State:   ${hub.stateDir}`,
+    `CA:      ${hub.caPath}`,
+    `Trust:   give your client this CA, e.g. NODE_EXTRA_CA_CERTS=${hub.caPath} node app.js`,
+    '',
+    'Service connection string (iothubowner):',
+    `  ${show(hub.serviceConnectionString())}`,
+    ...devices.flatMap((id) => [`Device ${id}:`, `  ${show(hub.deviceConnectionString(id))}`]),
+    '',
+    showKeys ? `Also in ${envFile} (source it).` : `Keys are masked: --show-keys prints them, and ${envFile} holds them (source it).`,
+    'Press Ctrl+C to stop.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export const hubCommand: CommandModule<object, HubArgs> = {
+  command: 'hub',
+  describe: 'Run the embedded IoT Hub (no Azure account needed) and print its connection strings',
+  builder: (y) =>
+    y
+      .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'TLS port for every protocol (0 picks a free one)' })
+      .option('state-dir', { type: 'string', default: defaultStateDir(), defaultDescription: '$XDG_STATE_HOME/iot-c2d/hub', describe: 'Where devices, keys, the CA and queued messages are kept' })
+      .option('device', { type: 'string', array: true, default: [] as string[], describe: 'Create this device if missing and print its connection string (repeatable)' })
+      .option('standard-ports', { type: 'boolean', default: false, describe: 'Also listen on 5671 (AMQPS) and 443 (HTTPS), so HostName=localhost works unmodified' })
+      .option('feedback-delay', { type: 'number', default: 0, describe: 'Seconds to hold feedback before sending a batch (Azure: up to 15)' })
+      .option('max-delivery-count', { type: 'number', default: 10, describe: 'Abandons before a message is dead-lettered (1-100)' })
+      .option('show-keys', { type: 'boolean', default: false, describe: 'Print keys in full (masked otherwise on a terminal)' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the connection details as one JSON object' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'Do not log refused connections and bad frames' })
+      .example('$0 hub --device demo-device', 'Start the hub with one device and print both connection strings')
+      .example('$0 hub --port 0 --json', 'Start on a free port and print the details for a script')
+      .check((args) => {
+        if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`--port ${args.port} is not a port: give 0-65535.`);
+        if (!(args['max-delivery-count'] >= 1 && args['max-delivery-count'] <= 100)) throw new Error('--max-delivery-count must be 1 to 100.');
+        if (!(args['feedback-delay'] >= 0 && args['feedback-delay'] <= 60)) throw new Error('--feedback-delay must be 0 to 60 seconds.');
+        return true;
+      }),
+  handler: async (args) => {
+    const devices = [...new Set(args.device)];
+    const hub = await startHub({
+      stateDir: args['state-dir'],
+      port: args.port,
+      standardPorts: args['standard-ports'],
+      feedbackDelayMs: args['feedback-delay'] * 1000,
+      maxDeliveryCount: args['max-delivery-count'],
+      devices,
+      log: args.quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    });
+    const envFile = writeEnvFile(hub, devices);
+    // Piped output goes to a script, which needs the keys; a terminal shows them masked unless asked.
+    const showKeys = args['show-keys'] || !process.stdout.isTTY;
+    if (args.json) {
+      process.stdout.write(
+        `${JSON.stringify({
+          port: hub.port,
+          ports: hub.ports,
+          stateDir: hub.stateDir,
+          caPath: hub.caPath,
+          serviceConnectionString: showKeys ? hub.serviceConnectionString() : redactConnectionString(hub.serviceConnectionString()),
+          devices: Object.fromEntries(devices.map((id) => [id, showKeys ? hub.deviceConnectionString(id) : redactConnectionString(hub.deviceConnectionString(id))])),
+        })}\n`,
+      );
+    } else {
+      process.stdout.write(describe(hub, devices, showKeys, envFile));
+    }
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        hub.stop().then(resolve, resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    process.exitCode = EXIT.ok;
+  },
+};

@@ -1,0 +1,259 @@
+/**
+ * The device side, on the official `azure-iot-device` Client with any of its five transports: receive C2D
+ * messages and settle them (complete / reject / abandon where the transport allows).
+ *
+ * The hub's CA goes in through `setOptions({ ca })` (one PEM string, system roots included). For HTTP the
+ * REST client is given an agent that sends the socket to GatewayHostName. The SDK's silent retries are off;
+ * this wrapper reports refusals at once and reconnects by itself after a lost connection.
+ */
+import { createRequire } from 'node:module';
+import type { Client as SdkDeviceClient, Message as SdkMessage } from 'azure-iot-device';
+import { parseDeviceConnectionString } from '../core/connection-string.js';
+import type { DeviceConnectionString } from '../core/connection-string.js';
+import type { DeviceTransport } from '../core/types.js';
+import { explain } from './errors.js';
+import type { ClientError } from './errors.js';
+import { LinkStateCell } from './link-state.js';
+import { HubAgent, caBundle, probeTls } from './trust.js';
+import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types.js';
+
+const require = createRequire(import.meta.url);
+const device = require('azure-iot-device') as typeof import('azure-iot-device');
+
+const NO_RETRY = { shouldRetry: () => false, nextRetryTimeout: () => 0 };
+const RECONNECT_DELAYS_MS = [250, 1000, 2000, 5000, 10_000];
+
+/** `wss://{gateway}/$iothub/websocket`, keeping a port the gateway names (the SDK always writes :443). */
+function websocketUri(credentials: { gatewayHostName?: string; host: string }): string {
+  const host = credentials.gatewayHostName || credentials.host;
+  return `wss://${/:\d+$/.test(host) ? host : `${host}:443`}/$iothub/websocket`;
+}
+
+type Ctor = new (...args: never[]) => object;
+
+/** Transport constructors, loaded on demand (each pulls in its protocol stack). */
+function transportCtor(transport: DeviceTransport): unknown {
+  switch (transport) {
+    case 'mqtt':
+      return (require('azure-iot-device-mqtt') as typeof import('azure-iot-device-mqtt')).Mqtt;
+    case 'mqtt-ws': {
+      const MqttWs = (require('azure-iot-device-mqtt') as typeof import('azure-iot-device-mqtt')).MqttWs as unknown as Ctor;
+      return class extends MqttWs {
+        _getBaseTransportConfig(credentials: { gatewayHostName?: string; host: string }): { uri: string } {
+          const base = (MqttWs.prototype as unknown as { _getBaseTransportConfig(c: unknown): { uri: string } })._getBaseTransportConfig.call(this, credentials);
+          return { ...base, uri: websocketUri(credentials) };
+        }
+      };
+    }
+    case 'amqp':
+      return (require('azure-iot-device-amqp') as typeof import('azure-iot-device-amqp')).Amqp;
+    case 'amqp-ws': {
+      const AmqpWs = (require('azure-iot-device-amqp') as typeof import('azure-iot-device-amqp')).AmqpWs as unknown as Ctor;
+      return class extends AmqpWs {
+        _getConnectionUri(credentials: { gatewayHostName?: string; host: string }): string {
+          return websocketUri(credentials);
+        }
+      };
+    }
+    case 'http':
+      return (require('azure-iot-device-http') as { Http: unknown }).Http;
+  }
+}
+
+/** The port each transport uses when the host name carries none. */
+const DEFAULT_PORTS: Record<DeviceTransport, number> = { mqtt: 8883, 'mqtt-ws': 443, amqp: 5671, 'amqp-ws': 443, http: 443 };
+
+const MQTT_CANNOT = 'MQTT has no reject or abandon: the device acknowledges (completes) each message as it arrives. Use amqp or http to settle by hand.';
+
+export interface DeviceClientOptions {
+  connectionString: string;
+  transport?: DeviceTransport;
+  /** PEM of an extra CA to trust (the embedded hub's), in addition to the system roots. */
+  ca?: string;
+  /** Complete each message as soon as it arrives (default), or leave settling to `settle()`. */
+  autoComplete?: boolean;
+  /** HTTP only: seconds between polls of the device-bound queue. Default 1. */
+  httpPollSeconds?: number;
+}
+
+export class DeviceClient implements DeviceSide {
+  readonly deviceId: string;
+  readonly transport: DeviceTransport;
+  private readonly cs: DeviceConnectionString;
+  private readonly client: SdkDeviceClient;
+  private readonly ca: string | undefined;
+  private readonly link = new LinkStateCell();
+  private readonly listeners = new Set<(message: ReceivedMessage) => void>();
+  /** Received messages not yet settled, by our id. */
+  private readonly unsettled = new Map<number, SdkMessage>();
+  private nextId = 1;
+  private autoComplete: boolean;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private closed = false;
+
+  private constructor(private readonly options: DeviceClientOptions) {
+    this.cs = parseDeviceConnectionString(options.connectionString);
+    this.deviceId = this.cs.deviceId;
+    this.transport = options.transport ?? 'mqtt';
+    this.autoComplete = options.autoComplete ?? true;
+    this.ca = caBundle(options.ca);
+    this.client = device.Client.fromConnectionString(options.connectionString, transportCtor(this.transport));
+    this.client.setRetryPolicy(NO_RETRY as never);
+    this.client.on('disconnect', (err?: Error) => this.lost(err ? this.explain(err).message : 'the hub closed the connection'));
+    this.client.on('error', (err: Error) => this.lost(this.explain(err).message));
+  }
+
+  /** The SDK subscribes when a 'message' listener is added, connecting at once if it must: add it only once open. */
+  private readonly onSdkMessage = (msg: SdkMessage): void => this.received(msg);
+
+  /** Connects and starts receiving; rejects with a ClientError (one sentence) when that fails. */
+  static async open(options: DeviceClientOptions): Promise<DeviceClient> {
+    const client = new DeviceClient(options);
+    try {
+      await client.connect();
+    } catch (err) {
+      client.closed = true;
+      client.client.removeAllListeners();
+      await client.client.close().catch(() => undefined);
+      throw err;
+    }
+    return client;
+  }
+
+  state(): LinkState {
+    return this.link.get();
+  }
+
+  onState(listener: (state: LinkState) => void): () => void {
+    return this.link.subscribe(listener);
+  }
+
+  onMessage(listener: (message: ReceivedMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setAutoComplete(on: boolean): void {
+    this.autoComplete = on;
+  }
+
+  cannot(how: Settlement): string | undefined {
+    if (how === 'complete') return undefined;
+    return this.transport === 'mqtt' || this.transport === 'mqtt-ws' ? MQTT_CANNOT : undefined;
+  }
+
+  async settle(id: number, how: Settlement): Promise<void> {
+    const reason = this.cannot(how);
+    if (reason) throw explain(new Error(reason), { what: 'device connection string' });
+    const message = this.unsettled.get(id);
+    if (!message) return;
+    this.unsettled.delete(id);
+    try {
+      if (how === 'complete') await this.client.complete(message);
+      else if (how === 'reject') await this.client.reject(message);
+      else await this.client.abandon(message);
+    } catch (err) {
+      throw this.explain(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    this.client.removeAllListeners();
+    try {
+      await this.client.close();
+    } catch {
+      // Already gone.
+    }
+    this.link.set({ status: 'disconnected', reason: 'closed' });
+  }
+
+  private explain(err: unknown): ClientError {
+    return explain(err, { what: 'device connection string', deviceId: this.deviceId });
+  }
+
+  private async connect(): Promise<void> {
+    this.link.set({ status: 'connecting' });
+    const gateway = this.cs.gatewayHostName ?? this.cs.hostName;
+    try {
+      await probeTls(gateway, DEFAULT_PORTS[this.transport], this.ca, 'device connection string');
+      const options: Record<string, unknown> = this.ca ? { ca: this.ca } : {};
+      if (this.transport === 'http') {
+        options.http = {
+          agent: new HubAgent({ ...(this.ca ? { ca: this.ca } : {}), gateway }),
+          receivePolicy: { interval: this.options.httpPollSeconds ?? 1, drain: true },
+        };
+      }
+      await this.client.setOptions(options as never);
+      await this.client.open();
+      this.client.removeListener('message', this.onSdkMessage);
+      this.client.on('message', this.onSdkMessage);
+    } catch (err) {
+      const error = this.explain(err);
+      this.link.set({ status: 'disconnected', reason: error.message });
+      throw error;
+    }
+    this.attempt = 0;
+    this.link.set({ status: 'connected' });
+  }
+
+  private received(msg: SdkMessage): void {
+    const id = this.nextId++;
+    const properties: Array<[string, string]> = [];
+    const bag = msg.properties as unknown as { count(): number; getItem(i: number): { key: string; value: string } };
+    for (let i = 0; i < bag.count(); i++) {
+      const item = bag.getItem(i);
+      properties.push([item.key, String(item.value)]);
+    }
+    const expiry = msg.expiryTimeUtc as unknown;
+    const received: ReceivedMessage = {
+      id,
+      receivedMs: Date.now(),
+      transport: this.transport,
+      payload: Buffer.isBuffer(msg.data) ? msg.data : Buffer.from(String(msg.data ?? '')),
+      properties,
+    };
+    const optional: Array<[keyof ReceivedMessage, unknown]> = [
+      ['messageId', msg.messageId],
+      ['correlationId', msg.correlationId],
+      ['to', msg.to],
+      ['contentType', msg.contentType],
+      ['contentEncoding', msg.contentEncoding],
+      ['userId', msg.userId],
+      ['ack', msg.ack],
+      ['lockToken', msg.lockToken],
+      ['expiryTimeUtc', expiry instanceof Date || typeof expiry === 'number' ? new Date(expiry).toISOString() : expiry],
+    ];
+    for (const [key, value] of optional) {
+      if (value !== undefined && value !== null && value !== '') (received as unknown as Record<string, unknown>)[key] = String(value);
+    }
+    // Over MQTT the SDK has already acknowledged the message: nothing is left to settle.
+    const settleable = this.cannot('reject') === undefined;
+    if (settleable) this.unsettled.set(id, msg);
+    for (const listener of [...this.listeners]) listener(received);
+    if (settleable && this.autoComplete) {
+      this.settle(id, 'complete').catch((err: ClientError) => this.link.set({ status: 'retrying', reason: err.message }));
+    }
+  }
+
+  /** The connection dropped: show why, and reconnect with growing delays until it works or we close. */
+  private lost(reason: string): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.unsettled.clear();
+    this.link.set({ status: 'retrying', reason });
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.attempt, RECONNECT_DELAYS_MS.length - 1)] as number;
+    this.attempt += 1;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.client.removeListener('message', this.onSdkMessage);
+      this.client
+        .close()
+        .catch(() => undefined)
+        .then(() => this.connect())
+        .catch((err: ClientError) => this.lost(err.message));
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * SDK errors in plain words: one sentence naming what failed and what to do, never a stack trace. The SDK's
+ * error classes are recognised by name, and the AMQP condition or HTTP status underneath when it has one.
+ */
+export type ClientErrorKind =
+  | 'certificate'
+  | 'unreachable'
+  | 'unauthorized'
+  | 'device-not-found'
+  | 'device-exists'
+  | 'queue-full'
+  | 'too-large'
+  | 'invalid'
+  | 'timeout'
+  | 'unsupported'
+  | 'disconnected'
+  | 'other';
+
+export class ClientError extends Error {
+  override name = 'ClientError';
+  constructor(
+    readonly kind: ClientErrorKind,
+    message: string,
+    /** The SDK's own error, for whoever needs its class (tests, --verbose). */
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+]);
+
+/** A socket-level failure (DNS, refused, TLS) while reaching `endpoint`. */
+export function explainSocketError(err: Error & { code?: string }, endpoint: string, what: string): ClientError {
+  const code = err.code ?? '';
+  if (CERT_CODES.has(code) || /certificate/i.test(err.message)) {
+    return new ClientError(
+      'certificate',
+      `The TLS certificate of ${endpoint} is not trusted (${err.message}): pass the hub's CA with --ca <file> (iot-c2d hub prints its path).`,
+    );
+  }
+  if (code === 'ECONNREFUSED') return new ClientError('unreachable', `Nothing is listening at ${endpoint}: start the hub (iot-c2d hub) or fix the ${what}'s HostName.`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ClientError('unreachable', `The host of ${endpoint} cannot be resolved: check the ${what}'s HostName.`);
+  if (code === 'ECONNRESET' || code === 'EPIPE') return new ClientError('disconnected', `${endpoint} closed the connection: is it an IoT hub (TLS on this port)?`);
+  return new ClientError('unreachable', `Cannot reach ${endpoint}: ${err.message}.`);
+}
+
+interface SdkError extends Error {
+  code?: string;
+  amqpError?: { condition?: string; description?: string; message?: string };
+  responseBody?: string;
+  response?: { statusCode?: number };
+}
+
+export interface ErrorContext {
+  /** Which connection string the user should look at, e.g. "service connection string". */
+  what: string;
+  deviceId?: string;
+  keyName?: string;
+}
+
+/** Turns whatever the SDK threw into a ClientError with one sentence. */
+export function explain(err: unknown, context: ErrorContext): ClientError {
+  if (err instanceof ClientError) return err;
+  const result = classify(err, context);
+  return new ClientError(result.kind, result.message, err);
+}
+
+function classify(err: unknown, context: ErrorContext): ClientError {
+  const e = (err instanceof Error ? err : new Error(String(err))) as SdkError;
+  const name = e.name && e.name !== 'Error' ? e.name : (e.constructor?.name ?? 'Error');
+  const condition = e.amqpError?.condition;
+  const detail = e.amqpError?.description ?? e.amqpError?.message;
+  const device = context.deviceId ? `device '${context.deviceId}'` : 'the device';
+  const inner = [e.message, e.amqpError?.message, detail].join(' ');
+
+  if (/certificate|self.signed|unable to verify/i.test(inner)) {
+    return new ClientError('certificate', `The hub's TLS certificate is not trusted: pass the hub's CA with --ca <file> (iot-c2d hub prints its path).`);
+  }
+  if (name === 'UnauthorizedError' || condition === 'amqp:unauthorized-access' || e.response?.statusCode === 401) {
+    const who = context.keyName ? `policy "${context.keyName}"` : device;
+    const why = detail && !/^AMQP Transport/.test(detail) ? ` (${detail.replace(/\.$/, '')})` : '';
+    return new ClientError('unauthorized', `The hub refused the key of ${who}${why}: check SharedAccessKey in the ${context.what}.`);
+  }
+  if (name === 'DeviceNotFoundError' || condition === 'amqp:not-found') {
+    return new ClientError('device-not-found', `${capitalise(device)} is not registered on this hub: create it (iot-c2d device create ${context.deviceId ?? '<id>'}) or check the id.`);
+  }
+  if (name === 'DeviceAlreadyExistsError') return new ClientError('device-exists', `${capitalise(device)} already exists on this hub.`);
+  if (name === 'DeviceMaximumQueueDepthExceededError' || condition === 'amqp:resource-limit-exceeded') {
+    return new ClientError('queue-full', `${capitalise(device)} already has 50 messages waiting (the IoT Hub queue limit): let it receive them, or purge its queue.`);
+  }
+  if (name === 'MessageTooLargeError' || condition === 'amqp:link:message-size-exceeded') {
+    return new ClientError('too-large', 'The message is over 64 KB, the IoT Hub limit for C2D messages (payload plus properties): make it smaller.');
+  }
+  if (name === 'ArgumentError' || condition === 'com.microsoft:argument-error') {
+    return new ClientError('invalid', `The hub refused the message: ${(detail ?? e.message).replace(/\.$/, '')}.`);
+  }
+  if (name === 'NotImplementedError') return new ClientError('unsupported', `${e.message.replace(/\.$/, '')}.`);
+  if (name === 'TimeoutError') return new ClientError('timeout', `The hub did not answer in time: ${e.message}.`);
+  if (name === 'NotConnectedError' || /disconnected|ECONNRESET|socket hang up|closed/i.test(inner)) {
+    return new ClientError('disconnected', `The connection to the hub was lost: ${firstLine(e.message)}.`);
+  }
+  if ('code' in e && typeof e.code === 'string' && /^E[A-Z]+/.test(e.code)) return explainSocketError(e as Error & { code: string }, 'the hub', context.what);
+  return new ClientError('other', firstLine(e.message) || name);
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n')[0] ?? '').replace(/\.$/, '');
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

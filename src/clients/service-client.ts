@@ -1,0 +1,205 @@
+/**
+ * The back-end side, on the official `azure-iothub` Client over AMQP: send C2D messages, read feedback.
+ *
+ * The SDK has no `setOptions`, so the hub's CA and TCP_NODELAY go in through a transport subclass whose AMQP
+ * base adds them to every connection (this touches `azure-iothub/dist/common-amqp`, hence the exact version
+ * pin). The SDK's own retries (up to 4 minutes, silent) are off: a refusal is reported at once, and this
+ * wrapper reconnects by itself after a lost connection, showing "retrying" with the reason meanwhile.
+ */
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import type { Client as SdkClient } from 'azure-iothub';
+import type { Amqp as AmqpBase } from 'azure-iothub/dist/common-amqp/amqp.js';
+import { parseServiceConnectionString } from '../core/connection-string.js';
+import type { ServiceConnectionString } from '../core/connection-string.js';
+import type { FeedbackRecord } from '../core/types.js';
+import { ClientError, explain } from './errors.js';
+import { checkOutgoing } from './outgoing.js';
+import { LinkStateCell } from './link-state.js';
+import { caBundle, probeTls } from './trust.js';
+import type { FeedbackBatch, LinkState, OutgoingMessage, SendResult, ServiceSide } from './types.js';
+
+const require = createRequire(import.meta.url);
+const iothub = require('azure-iothub') as typeof import('azure-iothub');
+const { Amqp: CommonAmqp } = require('azure-iothub/dist/common-amqp/amqp.js') as typeof import('azure-iothub/dist/common-amqp/amqp.js');
+const { Message } = require('azure-iothub/dist/common-core/message.js') as typeof import('azure-iothub/dist/common-core/message.js');
+
+const AMQPS_PORT = 5671;
+const NO_RETRY = { shouldRetry: () => false, nextRetryTimeout: () => 0 };
+const RECONNECT_DELAYS_MS = [250, 1000, 2000, 5000, 10_000];
+
+export interface ServiceClientOptions {
+  connectionString: string;
+  /** PEM of an extra CA to trust (the embedded hub's), in addition to the system roots. */
+  ca?: string;
+}
+
+/** The SDK's AMQP transport with the CA and TCP_NODELAY added to each connection. */
+function trustedTransport(ca: string | undefined): new (config: unknown) => unknown {
+  class TrustedAmqpBase extends CommonAmqp {
+    override connect(config: Parameters<AmqpBase['connect']>[0], done: Parameters<AmqpBase['connect']>[1]): void {
+      super.connect(
+        {
+          ...config,
+          ...(ca ? { sslOptions: { ...config.sslOptions, ca } } : {}),
+          policyOverride: { ...config.policyOverride, tcp_no_delay: true },
+        } as Parameters<AmqpBase['connect']>[0],
+        done,
+      );
+    }
+  }
+  const ServiceAmqp = iothub.Amqp as unknown as new (config: unknown, base: unknown) => object;
+  return class TrustedServiceAmqp extends ServiceAmqp {
+    constructor(config: unknown) {
+      super(config, new TrustedAmqpBase(true));
+    }
+  };
+}
+
+export class ServiceClient implements ServiceSide {
+  readonly hostName: string;
+  private readonly cs: ServiceConnectionString;
+  private readonly ca: string | undefined;
+  private readonly client: SdkClient;
+  private readonly link = new LinkStateCell();
+  private readonly feedbackLink = new LinkStateCell({ status: 'disconnected', reason: 'not started' });
+  private feedbackListener: ((batch: FeedbackBatch) => void) | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private closed = false;
+
+  private constructor(options: ServiceClientOptions) {
+    this.cs = parseServiceConnectionString(options.connectionString);
+    this.hostName = this.cs.hostName;
+    this.ca = caBundle(options.ca);
+    this.client = iothub.Client.fromConnectionString(options.connectionString, trustedTransport(this.ca) as never);
+    this.client.setRetryPolicy(NO_RETRY as never);
+    this.client.on('disconnect', () => this.lost('the hub closed the connection'));
+  }
+
+  /** Connects; rejects with a ClientError (one sentence) when the hub cannot be reached or refuses. */
+  static async open(options: ServiceClientOptions): Promise<ServiceClient> {
+    const client = new ServiceClient(options);
+    try {
+      await client.connect();
+    } catch (err) {
+      client.closed = true;
+      throw err;
+    }
+    return client;
+  }
+
+  state(): LinkState {
+    return this.link.get();
+  }
+
+  onState(listener: (state: LinkState) => void): () => void {
+    return this.link.subscribe(listener);
+  }
+
+  feedbackState(): LinkState {
+    return this.feedbackLink.get();
+  }
+
+  onFeedbackState(listener: (state: LinkState) => void): () => void {
+    return this.feedbackLink.subscribe(listener);
+  }
+
+  async send(deviceId: string, message: OutgoingMessage): Promise<SendResult> {
+    const problem = checkOutgoing(message);
+    if (problem) throw new ClientError('invalid', problem);
+    const messageId = message.messageId || randomUUID();
+    const sdkMessage = new Message(message.payload);
+    sdkMessage.messageId = messageId;
+    if (message.correlationId) sdkMessage.correlationId = message.correlationId;
+    if (message.ack !== 'none') sdkMessage.ack = message.ack;
+    if (message.expiryMs !== undefined) sdkMessage.expiryTimeUtc = message.expiryMs;
+    if (message.contentType) sdkMessage.contentType = message.contentType as never;
+    if (message.contentEncoding) sdkMessage.contentEncoding = message.contentEncoding as never;
+    for (const [key, value] of message.properties) sdkMessage.properties.add(key, value);
+    try {
+      await this.client.send(deviceId, sdkMessage);
+    } catch (err) {
+      throw this.explain(err, deviceId);
+    }
+    return { messageId, enqueuedMs: Date.now() };
+  }
+
+  async startFeedback(listener: (batch: FeedbackBatch) => void): Promise<void> {
+    this.feedbackListener = listener;
+    await this.attachFeedback();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    this.client.removeAllListeners('disconnect');
+    try {
+      await this.client.close();
+    } catch {
+      // Closing a connection that is already gone is not an error worth showing.
+    }
+    this.link.set({ status: 'disconnected', reason: 'closed' });
+    this.feedbackLink.set({ status: 'disconnected', reason: 'closed' });
+  }
+
+  private explain(err: unknown, deviceId?: string): ClientError {
+    return explain(err, { what: 'service connection string', keyName: this.cs.keyName, ...(deviceId ? { deviceId } : {}) });
+  }
+
+  private async connect(): Promise<void> {
+    this.link.set({ status: 'connecting' });
+    try {
+      await probeTls(this.cs.hostName, AMQPS_PORT, this.ca, 'service connection string');
+      await this.client.open();
+    } catch (err) {
+      const error = this.explain(err);
+      this.link.set({ status: 'disconnected', reason: error.message });
+      throw error;
+    }
+    this.attempt = 0;
+    this.link.set({ status: 'connected' });
+  }
+
+  private async attachFeedback(): Promise<void> {
+    const listener = this.feedbackListener;
+    if (!listener) return;
+    this.feedbackLink.set({ status: 'connecting' });
+    try {
+      const { result: receiver } = (await this.client.getFeedbackReceiver()) as unknown as { result: import('azure-iothub/dist/common-core/receiver.js').Receiver };
+      receiver.removeAllListeners('message');
+      receiver.removeAllListeners('errorReceived');
+      receiver.on('message', (msg: { getData(): Buffer | string }) => {
+        const receivedMs = Date.now();
+        try {
+          const records = JSON.parse(msg.getData().toString()) as FeedbackRecord[];
+          listener({ records: Array.isArray(records) ? records : [records], receivedMs });
+        } catch {
+          // A feedback message that is not JSON is not ours to show.
+        }
+      });
+      receiver.on('errorReceived', (err: unknown) => this.feedbackLink.set({ status: 'retrying', reason: this.explain(err).message }));
+      this.feedbackLink.set({ status: 'connected' });
+    } catch (err) {
+      const error = this.explain(err);
+      this.feedbackLink.set({ status: 'disconnected', reason: error.message });
+      throw error;
+    }
+  }
+
+  /** The connection dropped: show why, and reconnect with growing delays until it works or we close. */
+  private lost(reason: string): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.link.set({ status: 'retrying', reason });
+    if (this.feedbackListener) this.feedbackLink.set({ status: 'retrying', reason });
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.attempt, RECONNECT_DELAYS_MS.length - 1)] as number;
+    this.attempt += 1;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect()
+        .then(() => this.attachFeedback())
+        .catch((err: ClientError) => this.lost(err.message));
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+}

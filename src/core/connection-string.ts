@@ -1,0 +1,126 @@
+/**
+ * IoT Hub connection strings: `Key=value;Key=value`. Parsed and checked before any connection is tried, so
+ * that a bad string gets one sentence naming the field at fault, and printed only with its key masked.
+ */
+
+export interface ServiceConnectionString {
+  kind: 'service';
+  hostName: string;
+  keyName: string;
+  key: string;
+}
+
+export interface DeviceConnectionString {
+  kind: 'device';
+  hostName: string;
+  deviceId: string;
+  key: string;
+  /** Where the socket goes when it differs from HostName (`host[:port]`), as the SDK's GatewayHostName. */
+  gatewayHostName?: string;
+  /** The policy the key belongs to, when the string names one (`SharedAccessKeyName`). */
+  keyName?: string;
+}
+
+export class ConnectionStringError extends Error {
+  override name = 'ConnectionStringError';
+}
+
+const SERVICE_SHAPE = 'HostName=<hub>.azure-devices.net;SharedAccessKeyName=<policy>;SharedAccessKey=<key>';
+const DEVICE_SHAPE = 'HostName=<hub>.azure-devices.net;DeviceId=<id>;SharedAccessKey=<key>';
+
+function fields(text: string, what: string): Map<string, string> {
+  const map = new Map<string, string>();
+  const trimmed = text.trim();
+  if (trimmed === '') throw new ConnectionStringError(`The ${what} is empty: paste one shaped like ${what.startsWith('device') ? DEVICE_SHAPE : SERVICE_SHAPE}.`);
+  for (const part of trimmed.split(';')) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new ConnectionStringError(`The ${what} has a part without "=" ("${part.slice(0, 20)}"): each part is Name=value, separated by ";".`);
+    map.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return map;
+}
+
+function need(map: Map<string, string>, field: string, what: string, shape: string): string {
+  const value = map.get(field);
+  if (value === undefined || value === '') {
+    throw new ConnectionStringError(`The ${what} has no ${field}: it should look like ${shape}.`);
+  }
+  return value;
+}
+
+function checkHostName(host: string, what: string): void {
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) {
+    throw new ConnectionStringError(`The ${what}'s HostName "${host}" is not a host name: use <hub>.azure-devices.net (or localhost:<port> for a local hub).`);
+  }
+}
+
+function checkKey(key: string, what: string): void {
+  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(key) && key.length % 4 === 0 ? Buffer.from(key, 'base64').length : 0;
+  if (bytes < 16 || bytes > 64) {
+    throw new ConnectionStringError(`The ${what}'s SharedAccessKey is not a base64 key of 16 to 64 bytes: copy the whole key, it ends with "=" more often than not.`);
+  }
+}
+
+export function parseServiceConnectionString(text: string, what = 'service connection string'): ServiceConnectionString {
+  const map = fields(text, what);
+  if (map.has('DeviceId')) {
+    throw new ConnectionStringError(`That is a device connection string (it has DeviceId), but the ${what} is needed here: ${SERVICE_SHAPE}.`);
+  }
+  const hostName = need(map, 'HostName', what, SERVICE_SHAPE);
+  checkHostName(hostName, what);
+  const keyName = need(map, 'SharedAccessKeyName', what, SERVICE_SHAPE);
+  const key = need(map, 'SharedAccessKey', what, SERVICE_SHAPE);
+  checkKey(key, what);
+  return { kind: 'service', hostName, keyName, key };
+}
+
+export function parseDeviceConnectionString(text: string, what = 'device connection string'): DeviceConnectionString {
+  const map = fields(text, what);
+  if (!map.has('DeviceId') && map.has('SharedAccessKeyName')) {
+    throw new ConnectionStringError(`That is a service connection string (it has SharedAccessKeyName and no DeviceId), but the ${what} is needed here: ${DEVICE_SHAPE}.`);
+  }
+  const hostName = need(map, 'HostName', what, DEVICE_SHAPE);
+  checkHostName(hostName, what);
+  const deviceId = need(map, 'DeviceId', what, DEVICE_SHAPE);
+  if (map.has('x509') || map.has('SharedAccessSignature')) {
+    throw new ConnectionStringError(`The ${what} uses ${map.has('x509') ? 'x509' : 'a SharedAccessSignature'}; iot-c2d needs SharedAccessKey: ${DEVICE_SHAPE}.`);
+  }
+  const key = need(map, 'SharedAccessKey', what, DEVICE_SHAPE);
+  checkKey(key, what);
+  const result: DeviceConnectionString = { kind: 'device', hostName, deviceId, key };
+  const gateway = map.get('GatewayHostName');
+  if (gateway) {
+    checkHostName(gateway, what);
+    result.gatewayHostName = gateway;
+  }
+  const keyName = map.get('SharedAccessKeyName');
+  if (keyName) result.keyName = keyName;
+  return result;
+}
+
+export function formatServiceConnectionString(cs: Omit<ServiceConnectionString, 'kind'>): string {
+  return `HostName=${cs.hostName};SharedAccessKeyName=${cs.keyName};SharedAccessKey=${cs.key}`;
+}
+
+export function formatDeviceConnectionString(cs: Omit<DeviceConnectionString, 'kind'>): string {
+  const gateway = cs.gatewayHostName ? `;GatewayHostName=${cs.gatewayHostName}` : '';
+  const keyName = cs.keyName ? `;SharedAccessKeyName=${cs.keyName}` : '';
+  return `HostName=${cs.hostName};DeviceId=${cs.deviceId}${keyName};SharedAccessKey=${cs.key}${gateway}`;
+}
+
+/** A key as it may be shown: its first four characters, then an ellipsis. */
+export function maskKey(key: string): string {
+  return key.length <= 4 ? '****' : `${key.slice(0, 4)}…`;
+}
+
+/** The connection string with every key and signature masked, safe for the screen and for logs. */
+export function redactConnectionString(text: string): string {
+  return text.replace(/(SharedAccessKey|SharedAccessSignature)=([^;]*)/g, (_m, name: string, value: string) => `${name}=${maskKey(value)}`);
+}
+
+/** The host and port a client's socket goes to, from `host[:port]`. */
+export function splitHostPort(hostPort: string, defaultPort: number): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(hostPort);
+  return m ? { host: m[1] as string, port: Number(m[2]) } : { host: hostPort, port: defaultPort };
+}

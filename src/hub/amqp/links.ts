@@ -1,0 +1,191 @@
+/**
+ * The AMQP links IoT Hub serves, by address:
+ *
+ * | peer attaches       | address                              | needs                   |
+ * |---------------------|--------------------------------------|-------------------------|
+ * | sender (C2D send)   | `/messages/devicebound`              | ServiceConnect          |
+ * | receiver (feedback) | `/messages/serviceBound/feedback`    | ServiceConnect          |
+ * | receiver (device)   | `/devices/{id}/messages/devicebound` | DeviceConnect for {id}  |
+ * | sender (telemetry)  | `/devices/{id}/messages/events`      | DeviceConnect for {id}  |
+ *
+ * Addresses are matched case-insensitively, as the documentation writes them both ways.
+ */
+import type { Delivery, Message, Sender } from 'rhea';
+import rhea from 'rhea';
+import { randomUUID } from 'node:crypto';
+import type { FeedbackRecord } from '../../core/types.js';
+import { grantsDevice, grantsService } from '../auth.js';
+import type { C2dConsumer, Settlement } from '../c2d-queue.js';
+import type { HubContext } from '../context.js';
+import { HubError } from '../errors.js';
+import type { HubErrorCode } from '../errors.js';
+import type { FeedbackReader } from '../feedback-queue.js';
+import type { LockedMessage } from '../model.js';
+import { deviceOfAddress, fromServiceMessage, toDeviceMessage } from './convert.js';
+import type { Link } from './convert.js';
+import type { AmqpConnectionState } from './server.js';
+
+export type Outcome = 'accepted' | 'released' | 'rejected' | 'modified';
+
+export interface LinkRoute {
+  /** The right the link needs, for the refusal message. */
+  needs: string;
+  authorized(state: AmqpConnectionState, nowMs: number): boolean;
+  opened(): void;
+  closed(): void;
+  message?(message: Message, delivery: Delivery): void;
+  sendable?(): void;
+  settled?(delivery: Delivery, outcome: Outcome): void;
+}
+
+export const FEEDBACK_CONTENT_TYPE = 'application/vnd.microsoft.iothub.feedback.json';
+
+const CONDITIONS: Record<HubErrorCode, string> = {
+  DeviceNotFound: 'amqp:not-found',
+  DeviceAlreadyExists: 'com.microsoft:device-already-exists',
+  DeviceMaximumQueueDepthExceeded: 'amqp:resource-limit-exceeded',
+  MessageTooLarge: 'amqp:link:message-size-exceeded',
+  ArgumentInvalid: 'com.microsoft:argument-error',
+  PreconditionFailed: 'com.microsoft:precondition-failed',
+  Unauthorized: 'amqp:unauthorized-access',
+};
+
+const serviceGranted = (state: AmqpConnectionState, nowMs: number): boolean =>
+  [...state.grants.values()].some((g) => grantsService(g, 'ServiceConnect', nowMs));
+
+const deviceGranted = (deviceId: string) => (state: AmqpConnectionState, nowMs: number): boolean =>
+  [...state.grants.values()].some((g) => grantsDevice(g, deviceId, nowMs));
+
+function creditOf(sender: Sender): number {
+  return sender.sendable() ? (sender as unknown as { credit: number }).credit : 0;
+}
+
+export function routeLink(ctx: HubContext, link: Link, address: string | undefined): LinkRoute | string {
+  const lower = (address ?? '').toLowerCase();
+  if (link.is_receiver() && lower === '/messages/devicebound') return c2dSendRoute(ctx);
+  if (link.is_sender() && lower === '/messages/servicebound/feedback') return feedbackRoute(ctx, link as Sender);
+  const receiving = deviceOfAddress(address, 'messages/devicebound');
+  if (link.is_sender() && receiving !== undefined) return deviceC2dRoute(ctx, link as Sender, receiving);
+  const sending = deviceOfAddress(address, 'messages/events');
+  if (link.is_receiver() && sending !== undefined) return telemetryRoute(ctx, sending);
+  return `No ${link.is_sender() ? 'source' : 'target'} "${address ?? ''}" on this hub.`;
+}
+
+/** The service sends C2D messages: accepted = enqueued, rejected with IoT Hub's condition otherwise. */
+function c2dSendRoute(ctx: HubContext): LinkRoute {
+  return {
+    needs: 'ServiceConnect',
+    authorized: serviceGranted,
+    opened: () => undefined,
+    closed: () => undefined,
+    message: (message, delivery) => {
+      const input = fromServiceMessage(message);
+      const deviceId = deviceOfAddress(input.to, 'messages/devicebound');
+      if (deviceId === undefined) {
+        delivery.reject({ condition: 'com.microsoft:argument-error', description: `"to" must be /devices/{id}/messages/devicebound, not "${input.to ?? ''}".` });
+        return;
+      }
+      try {
+        ctx.queues.enqueue({ ...input, deviceId });
+        delivery.accept();
+      } catch (err) {
+        if (!(err instanceof HubError)) throw err;
+        delivery.reject({ condition: CONDITIONS[err.code], description: err.message });
+      }
+    },
+  };
+}
+
+/** The service reads feedback: batches of records as a JSON array in a data section. */
+function feedbackRoute(ctx: HubContext, sender: Sender): LinkRoute {
+  const unsettled = new Map<Delivery, (accepted: boolean) => void>();
+  let detach: (() => void) | undefined;
+  const reader: FeedbackReader = {
+    credit: () => creditOf(sender),
+    send: (records: FeedbackRecord[], settled) => {
+      const delivery = sender.send(
+        {
+          message_id: randomUUID(),
+          content_type: FEEDBACK_CONTENT_TYPE,
+          user_id: ctx.hostName,
+          message_annotations: { 'iothub-enqueuedtime': new Date() },
+          body: rhea.message.data_section(Buffer.from(JSON.stringify(records), 'utf8')),
+        },
+        Buffer.from(randomUUID().replace(/-/g, ''), 'hex'),
+      );
+      unsettled.set(delivery, settled);
+    },
+  };
+  return {
+    needs: 'ServiceConnect',
+    authorized: serviceGranted,
+    opened: () => {
+      detach = ctx.feedback.attach(reader);
+    },
+    closed: () => {
+      detach?.();
+      for (const settle of unsettled.values()) settle(false);
+      unsettled.clear();
+    },
+    sendable: () => ctx.feedback.pump(),
+    settled: (delivery, outcome) => {
+      const settle = unsettled.get(delivery);
+      if (!settle) return;
+      unsettled.delete(delivery);
+      settle(outcome === 'accepted');
+    },
+  };
+}
+
+const SETTLEMENTS: Record<Outcome, Settlement> = { accepted: 'complete', rejected: 'reject', released: 'abandon', modified: 'abandon' };
+
+/** A device receives C2D messages; accepted / rejected / released complete, reject or abandon them. */
+function deviceC2dRoute(ctx: HubContext, sender: Sender, deviceId: string): LinkRoute {
+  const locks = new Map<Delivery, string>();
+  let detach: (() => void) | undefined;
+  let leave: (() => void) | undefined;
+  const consumer: C2dConsumer = {
+    credit: () => creditOf(sender),
+    deliver: ({ message, lockToken }: LockedMessage) => {
+      const delivery = sender.send(toDeviceMessage(message, lockToken), Buffer.from(lockToken.replace(/-/g, ''), 'hex'));
+      locks.set(delivery, lockToken);
+    },
+  };
+  return {
+    needs: `DeviceConnect for device '${deviceId}'`,
+    authorized: deviceGranted(deviceId),
+    opened: () => {
+      ctx.registry.touch(deviceId);
+      leave = ctx.presence.add(deviceId, () => sender.connection.close({ condition: 'amqp:connection:forced', description: 'The device was deleted or disabled.' }));
+      detach = ctx.queues.attach(deviceId, consumer);
+    },
+    closed: () => {
+      locks.clear();
+      detach?.();
+      leave?.();
+      ctx.registry.touch(deviceId);
+    },
+    sendable: () => ctx.queues.pump(deviceId),
+    settled: (delivery, outcome) => {
+      const lockToken = locks.get(delivery);
+      if (lockToken === undefined) return;
+      locks.delete(delivery);
+      ctx.queues.settle(deviceId, lockToken, SETTLEMENTS[outcome]);
+    },
+  };
+}
+
+/** A device sends telemetry: accepted and dropped (this hub serves C2D). */
+function telemetryRoute(ctx: HubContext, deviceId: string): LinkRoute {
+  return {
+    needs: `DeviceConnect for device '${deviceId}'`,
+    authorized: deviceGranted(deviceId),
+    opened: () => undefined,
+    closed: () => undefined,
+    message: (_message, delivery) => {
+      ctx.registry.touch(deviceId);
+      delivery.accept();
+    },
+  };
+}
+

@@ -1,0 +1,200 @@
+/**
+ * AMQP 1.0 on rhea, as IoT Hub serves it: no SASL (the SDKs send a bare AMQP header), claims-based security
+ * (`$cbs` put-token) per connection, and links routed by address. A link is attached only when a token put
+ * on its connection grants what it needs; otherwise it is refused with `amqp:unauthorized-access`. A token
+ * that expires without being renewed ends the connection.
+ */
+import type { Connection, ConnectionOptions, Delivery, EventContext, Message, Receiver, Sender } from 'rhea';
+import rhea from 'rhea';
+import type { Duplex } from 'node:stream';
+import type { Grant } from '../auth.js';
+import type { HubContext } from '../context.js';
+import { linkAddress } from './convert.js';
+import type { Link } from './convert.js';
+import { routeLink } from './links.js';
+import type { LinkRoute } from './links.js';
+
+/** What one AMQP connection has proved, and what it holds open. */
+export interface AmqpConnectionState {
+  /** Grants by token resource: a new put-token for the same resource replaces the old one. */
+  grants: Map<string, Grant>;
+  cbsSenders: Sender[];
+  routes: Map<Link, LinkRoute>;
+  expiryTimer?: NodeJS.Timeout;
+  label: string;
+}
+
+export interface AmqpServer {
+  handle(socket: Duplex): void;
+  /** Serves an AMQP-over-WebSocket client (an accepted `ws` WebSocket). */
+  handleWebSocket(ws: unknown): void;
+  close(): void;
+}
+
+const CBS = '$cbs';
+
+export function createAmqpServer(ctx: HubContext): AmqpServer {
+  const container = rhea.create_container({ id: `iot-c2d-hub-${ctx.hostName}` });
+  const states = new WeakMap<Connection, AmqpConnectionState>();
+  const open = new Set<Connection>();
+  let nextId = 0;
+
+  // Server side: rhea reads these on accept; the typings only describe client options.
+  const connectionOptions = { container_id: ctx.hostName, tcp_no_delay: true, autoaccept: false, idle_time_out: 240_000 } as unknown as ConnectionOptions;
+
+  const stateOf = (connection: Connection): AmqpConnectionState => {
+    let state = states.get(connection);
+    if (!state) {
+      state = { grants: new Map(), cbsSenders: [], routes: new Map(), label: `amqp#${++nextId}` };
+      states.set(connection, state);
+    }
+    return state;
+  };
+
+  /** Drops expired grants; ends the connection if a link it holds lost its authority. */
+  const enforceExpiry = (connection: Connection): void => {
+    const state = stateOf(connection);
+    clearTimeout(state.expiryTimer);
+    const now = Date.now();
+    for (const [resource, grant] of state.grants) if (grant.expiresAtMs <= now) state.grants.delete(resource);
+    for (const route of state.routes.values()) {
+      if (!route.authorized(state, now)) {
+        ctx.log(`${state.label}: token expired and was not renewed; closing the connection`);
+        connection.close({ condition: 'amqp:unauthorized-access', description: 'The SAS token has expired.' });
+        return;
+      }
+    }
+    const next = Math.min(...[...state.grants.values()].map((g) => g.expiresAtMs));
+    if (Number.isFinite(next)) {
+      state.expiryTimer = setTimeout(() => enforceExpiry(connection), Math.min(next - now + 10, 2 ** 31 - 1));
+      state.expiryTimer.unref();
+    }
+  };
+
+  const putToken = (context: EventContext): void => {
+    const connection = context.connection;
+    const state = stateOf(connection);
+    const request = context.message as Message;
+    const props = request.application_properties ?? {};
+    const reply = (status: number, description: string): void => {
+      const sender = state.cbsSenders.find((s) => s.is_open());
+      sender?.send({
+        body: undefined,
+        to: request.reply_to,
+        correlation_id: request.message_id,
+        application_properties: { 'status-code': status, 'status-description': description },
+      });
+      context.delivery?.accept();
+    };
+    if (props.operation !== 'put-token') return reply(400, `Unsupported $cbs operation "${String(props.operation)}".`);
+    const result = ctx.auth.verify(typeof request.body === 'string' ? request.body : '');
+    if (!result.ok) {
+      ctx.log(`${state.label}: put-token refused: ${result.reason}`);
+      return reply(401, result.reason);
+    }
+    state.grants.set(result.grant.resource.toLowerCase(), result.grant);
+    enforceExpiry(connection);
+    reply(200, 'OK');
+  };
+
+  const refuse = (link: Link, condition: string, description: string): void => {
+    ctx.log(`${stateOf(link.connection).label}: link ${linkAddress(link) ?? '(no address)'} refused: ${description}`);
+    link.close({ condition, description });
+  };
+
+  container.on('receiver_open', (context: EventContext) => {
+    const receiver = context.receiver as Receiver;
+    const address = linkAddress(receiver);
+    if (address === CBS) return;
+    attachRoute(receiver, address);
+  });
+
+  container.on('sender_open', (context: EventContext) => {
+    const sender = context.sender as Sender;
+    const address = linkAddress(sender);
+    if (address === CBS) {
+      stateOf(sender.connection).cbsSenders.push(sender);
+      return;
+    }
+    attachRoute(sender, address);
+  });
+
+  const attachRoute = (link: Link, address: string | undefined): void => {
+    const state = stateOf(link.connection);
+    const route = routeLink(ctx, link, address);
+    if (typeof route === 'string') return refuse(link, 'amqp:not-found', route);
+    if (!route.authorized(state, Date.now())) {
+      return refuse(link, 'amqp:unauthorized-access', `No token on this connection grants ${route.needs}: put one on $cbs first.`);
+    }
+    state.routes.set(link, route);
+    route.opened();
+  };
+
+  container.on('message', (context: EventContext) => {
+    const receiver = context.receiver as Receiver;
+    if (linkAddress(receiver) === CBS) return putToken(context);
+    const route = stateOf(context.connection).routes.get(receiver);
+    if (route?.message) route.message(context.message as Message, context.delivery as Delivery);
+    else (context.delivery as Delivery).reject({ condition: 'amqp:not-allowed', description: 'This link does not take messages.' });
+  });
+
+  container.on('sendable', (context: EventContext) => {
+    stateOf(context.connection).routes.get(context.sender as Sender)?.sendable?.();
+  });
+
+  for (const outcome of ['accepted', 'released', 'rejected', 'modified'] as const) {
+    container.on(outcome, (context: EventContext) => {
+      stateOf(context.connection).routes.get(context.sender as Sender)?.settled?.(context.delivery as Delivery, outcome);
+    });
+  }
+
+  const closeLink = (context: EventContext): void => {
+    const link = (context.sender ?? context.receiver) as Link;
+    const state = stateOf(context.connection);
+    state.routes.get(link)?.closed();
+    state.routes.delete(link);
+  };
+  container.on('sender_close', closeLink);
+  container.on('receiver_close', closeLink);
+  container.on('sender_error', () => undefined);
+  container.on('receiver_error', () => undefined);
+
+  const dropConnection = (context: EventContext): void => {
+    const connection = context.connection;
+    open.delete(connection);
+    const state = stateOf(connection);
+    clearTimeout(state.expiryTimer);
+    for (const route of state.routes.values()) route.closed();
+    state.routes.clear();
+  };
+  container.on('connection_open', (context: EventContext) => {
+    open.add(context.connection);
+  });
+  container.on('connection_close', (context: EventContext) => {
+    dropConnection(context);
+    context.connection.close();
+  });
+  container.on('disconnected', dropConnection);
+  container.on('connection_error', (context: EventContext) => {
+    const error = context.connection.error as { description?: string } | undefined;
+    ctx.log(`${stateOf(context.connection).label}: connection error: ${error?.description ?? 'unknown'}`);
+  });
+  container.on('error', (err: Error) => ctx.log(`amqp: ${err.message}`));
+
+  return {
+    handle: (socket) => {
+      const connection = container.create_connection(connectionOptions);
+      (connection as unknown as { accept(socket: Duplex): void }).accept(socket);
+      socket.on('error', (err) => ctx.log(`${stateOf(connection).label}: socket error: ${err.message}`));
+    },
+    handleWebSocket: (ws) => {
+      container.websocket_accept(ws as never, connectionOptions as never);
+    },
+    close: () => {
+      for (const connection of open) {
+        connection.close();
+      }
+      open.clear();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * What the hub refuses, independent of protocol. Each adapter maps a code to its own wire form: an AMQP
+ * error condition, an HTTP status with IoT Hub's `ErrorCode:` body, or an MQTT return code.
+ */
+export type HubErrorCode =
+  | 'DeviceNotFound'
+  | 'DeviceAlreadyExists'
+  | 'DeviceMaximumQueueDepthExceeded'
+  | 'MessageTooLarge'
+  | 'ArgumentInvalid'
+  | 'PreconditionFailed'
+  | 'Unauthorized';
+
+export class HubError extends Error {
+  override name = 'HubError';
+  constructor(
+    readonly code: HubErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * IoT Hub's HTTPS API, over the TLS sockets the listener hands in: the identity registry, the C2D purge,
+ * and the device-bound endpoints of the SDK's HTTP device transport. Errors use IoT Hub's body,
+ * `{"Message":"ErrorCode:<Code>;<text>"}`, which the SDK maps to its error classes.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { Grant } from '../auth.js';
+import { grantsDevice, grantsService } from '../auth.js';
+import type { HubContext } from '../context.js';
+import { HubError } from '../errors.js';
+import type { HubErrorCode } from '../errors.js';
+import type { Right } from '../model.js';
+import { deviceJson, deviceInput } from './device-json.js';
+
+/** Request bodies above this are refused with 413: registry documents and C2D are far smaller. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+const STATUS: Record<HubErrorCode | 'NotFound' | 'MethodNotAllowed' | 'RequestEntityTooLarge', number> = {
+  ArgumentInvalid: 400,
+  Unauthorized: 401,
+  DeviceMaximumQueueDepthExceeded: 403,
+  DeviceNotFound: 404,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  DeviceAlreadyExists: 409,
+  PreconditionFailed: 412,
+  MessageTooLarge: 413,
+  RequestEntityTooLarge: 413,
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly code: keyof typeof STATUS,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpServer {
+  server: Server;
+  handle(socket: Duplex): void;
+  close(): void;
+}
+
+export function createHttpServer(ctx: HubContext): HttpServer {
+  const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 30_000 }, (req, res) => {
+    handle(ctx, req, res).catch((err: unknown) => sendError(res, err));
+  });
+  server.on('clientError', (err: Error & { code?: string }, socket) => {
+    ctx.log(`https: bad request: ${err.code ?? err.message}`);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return {
+    server,
+    handle: (socket) => server.emit('connection', socket),
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(text ? { 'Content-Type': 'application/json; charset=utf-8' } : {}),
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const code = err instanceof HubError || err instanceof HttpError ? err.code : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  const status = code ? STATUS[code] : 500;
+  const errorCode = code === 'Unauthorized' ? 'IotHubUnauthorizedAccess' : (code ?? 'ServerError');
+  if (res.headersSent) return void res.destroy();
+  sendJson(
+    res,
+    status,
+    { Message: `ErrorCode:${errorCode};${message}`, ExceptionMessage: `Tracking ID:${randomUUID().replace(/-/g, '')}-TimeStamp:${new Date().toISOString()}` },
+    status === 413 ? { Connection: 'close' } : {},
+  );
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError('RequestEntityTooLarge', `The request body is ${declared} bytes: this hub accepts at most ${MAX_BODY_BYTES}.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError('RequestEntityTooLarge', `The request body is over ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readBody(req);
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8') || '{}');
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new HubError('ArgumentInvalid', 'The request body is not a JSON object.');
+}
+
+function authorize(ctx: HubContext, req: IncomingMessage): Grant {
+  const header = req.headers.authorization;
+  if (!header) throw new HubError('Unauthorized', 'No Authorization header: send a SharedAccessSignature.');
+  const result = ctx.auth.verify(header);
+  if (!result.ok) {
+    ctx.log(`https: ${req.method} ${req.url?.split('?')[0]} refused: ${result.reason}`);
+    throw new HubError('Unauthorized', result.reason);
+  }
+  return result.grant;
+}
+
+function requireService(ctx: HubContext, req: IncomingMessage, right: Right): void {
+  if (!grantsService(authorize(ctx, req), right)) throw new HubError('Unauthorized', `This operation needs ${right}; the token does not grant it.`);
+}
+
+function requireDevice(ctx: HubContext, req: IncomingMessage, deviceId: string): void {
+  if (!grantsDevice(authorize(ctx, req), deviceId)) throw new HubError('Unauthorized', `The token does not let device '${deviceId}' connect.`);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HubError('ArgumentInvalid', `"${segment}" is not URL-encoded properly.`);
+  }
+}
+
+function unquote(etag: string | undefined): string {
+  return (etag ?? '*').replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+}
+
+async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://hub');
+  const parts = url.pathname.split('/').filter((p, i) => i > 0 && (p !== '' || i === 1));
+  const method = req.method ?? 'GET';
+  if (parts[0] !== 'devices') throw new HttpError('NotFound', `No resource ${url.pathname} on this hub.`);
+
+  // GET /devices (list)
+  if (parts.length === 1 || (parts.length === 2 && parts[1] === '')) {
+    if (method !== 'GET') throw new HttpError('MethodNotAllowed', `${method} is not allowed on /devices.`);
+    requireService(ctx, req, 'RegistryRead');
+    const top = Number(url.searchParams.get('top') ?? 1000);
+    return sendJson(res, 200, ctx.registry.list().slice(0, top).map((d) => deviceJson(ctx, d)));
+  }
+  const deviceId = decodeSegment(parts[1] as string);
+
+  if (parts.length === 2) {
+    if (method === 'GET') {
+      requireService(ctx, req, 'RegistryRead');
+      const device = ctx.registry.require(deviceId);
+      return sendJson(res, 200, deviceJson(ctx, device), { ETag: `"${device.etag}"` });
+    }
+    if (method === 'PUT') {
+      requireService(ctx, req, 'RegistryWrite');
+      const input = deviceInput(deviceId, await readJson(req));
+      const ifMatch = req.headers['if-match'];
+      const device = ifMatch === undefined ? ctx.registry.create(input) : ctx.registry.update(input, unquote(ifMatch));
+      if (device.status === 'disabled') ctx.presence.disconnect(deviceId);
+      return sendJson(res, 200, deviceJson(ctx, device), { ETag: `"${device.etag}"` });
+    }
+    if (method === 'DELETE') {
+      requireService(ctx, req, 'RegistryWrite');
+      ctx.registry.delete(deviceId, unquote(req.headers['if-match']));
+      ctx.queues.removeDevice(deviceId);
+      ctx.feedback.dropDevice(deviceId);
+      ctx.presence.disconnect(deviceId);
+      res.writeHead(204).end();
+      return;
+    }
+    throw new HttpError('MethodNotAllowed', `${method} is not allowed on /devices/{id}.`);
+  }
+
+  // DELETE /devices/{id}/commands: purge the C2D queue.
+  if (parts.length === 3 && parts[2] === 'commands' && method === 'DELETE') {
+    requireService(ctx, req, 'ServiceConnect');
+    ctx.registry.require(deviceId);
+    const purged = ctx.queues.purge(deviceId);
+    return sendJson(res, 200, { totalMessagesPurged: purged, deviceId, moduleId: null });
+  }
+
+  // The device-bound endpoints of the HTTP device transport.
+  if (parts[2] === 'messages' && parts[3]?.toLowerCase() === 'devicebound') {
+    requireDevice(ctx, req, deviceId);
+    ctx.registry.touch(deviceId);
+    if (parts.length === 4 && method === 'GET') return receive(ctx, res, deviceId);
+    const lockToken = parts[4] ? decodeSegment(parts[4]) : '';
+    if (parts.length === 5 && method === 'DELETE') {
+      const how = url.searchParams.has('reject') ? 'reject' : 'complete';
+      return settled(res, ctx.queues.settle(deviceId, lockToken, how), lockToken);
+    }
+    if (parts.length === 6 && parts[5] === 'abandon' && method === 'POST') {
+      return settled(res, ctx.queues.settle(deviceId, lockToken, 'abandon'), lockToken);
+    }
+  }
+  throw new HttpError('NotFound', `No resource ${method} ${url.pathname} on this hub.`);
+}
+
+function receive(ctx: HubContext, res: ServerResponse, deviceId: string): void {
+  const locked = ctx.queues.receive(deviceId);
+  if (!locked) {
+    res.writeHead(204).end();
+    return;
+  }
+  const { message, lockToken } = locked;
+  const headers: Record<string, string> = {
+    ETag: `"${lockToken}"`,
+    'iothub-to': `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound`,
+    'iothub-sequencenumber': String(message.seq),
+    'iothub-enqueuedtime': new Date(message.enqueuedMs).toUTCString(),
+    'iothub-deliverycount': String(message.deliveryCount),
+    'iothub-ack': message.ack,
+    'Content-Length': String(message.body.length),
+  };
+  if (message.messageId !== undefined) headers['iothub-messageid'] = message.messageId;
+  if (message.correlationId !== undefined) headers['iothub-correlationid'] = message.correlationId;
+  if (message.userId !== undefined) headers['iothub-userid'] = message.userId;
+  if (message.expirySet) headers['iothub-expiry'] = new Date(message.expiryMs).toISOString();
+  if (message.contentType !== undefined) headers['iothub-contenttype'] = message.contentType;
+  if (message.contentEncoding !== undefined) headers['iothub-contentencoding'] = message.contentEncoding;
+  const raw: string[] = [];
+  for (const [name, value] of Object.entries(headers)) raw.push(name, value);
+  for (const [name, value] of message.properties) raw.push(`iothub-app-${name}`, value);
+  res.writeHead(200, raw);
+  res.end(message.body);
+}
+
+function settled(res: ServerResponse, known: boolean, lockToken: string): void {
+  if (known) {
+    res.writeHead(204).end();
+    return;
+  }
+  sendError(res, new HttpError('PreconditionFailed', `No locked message with lock token ${lockToken}: it was settled already or its lock expired.`));
+}

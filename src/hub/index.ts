@@ -1,0 +1,229 @@
+/**
+ * The embedded IoT Hub: `startHub(options)` starts it (in-process, on an ephemeral port if asked) and
+ * returns what clients need to reach it. See docs/architecture.md for how the parts fit.
+ */
+import { chmodSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { formatDeviceConnectionString, formatServiceConnectionString } from '../core/connection-string.js';
+import { LIMITS } from '../core/types.js';
+import { createAmqpServer } from './amqp/server.js';
+import { Authenticator } from './auth.js';
+import { C2dQueues } from './c2d-queue.js';
+import type { HubContext } from './context.js';
+import { FeedbackQueue } from './feedback-queue.js';
+import { createHttpServer } from './http/server.js';
+import { defaultStateDir, readHubInstance, removeHubInstance, writeHubInstance } from './instance-file.js';
+import { createTlsServer } from './listener.js';
+import type { TlsListener } from './listener.js';
+import type { DeviceIdentity } from './model.js';
+import { DEFAULT_POLICIES } from './model.js';
+import { createMqttServer } from './mqtt/broker.js';
+import { Presence } from './presence.js';
+import { DeviceRegistry, newKey } from './registry.js';
+import { HubStore } from './store.js';
+import { ensureCertificates } from './tls.js';
+import { serveWebSockets } from './websocket.js';
+
+export { defaultStateDir, readHubInstance } from './instance-file.js';
+export type { HubInstance } from './instance-file.js';
+export type { DeviceIdentity } from './model.js';
+export { HubError } from './errors.js';
+
+export const DEFAULT_PORT = 8883;
+/** With `standardPorts`, the hub also listens where unmodified clients look: AMQPS and HTTPS. */
+export const STANDARD_EXTRA_PORTS = [5671, 443];
+
+export interface HubOptions {
+  /** Where the hub keeps its state (SQLite, certificates). Default: `defaultStateDir()`. */
+  stateDir?: string;
+  /** TLS port for every protocol; 0 picks a free one. Default 8883. */
+  port?: number;
+  /** Also listen on 5671 and 443, so `HostName=localhost` works for every protocol. */
+  standardPorts?: boolean;
+  /** Address to bind. Default 127.0.0.1 (and ::1 when the machine has it). */
+  bind?: string;
+  /** Host name in tokens and connection strings. Default `localhost`. */
+  hostName?: string;
+  /** Delay before a feedback batch goes out (Azure waits up to 15 s). Default 0: at once. */
+  feedbackDelayMs?: number;
+  /** Abandons before a message is dead-lettered. Default 10. */
+  maxDeliveryCount?: number;
+  /** How long a delivered message stays locked. Default 60 s (IoT Hub's fixed value). */
+  lockTimeoutMs?: number;
+  /** Time to live of messages that set no expiry. Default 1 hour. */
+  defaultTtlMs?: number;
+  /** Devices to create when missing. */
+  devices?: string[];
+  /** Receives one line per notable event (refused connections, bad frames). Never keys. */
+  log?: (line: string) => void;
+}
+
+export interface Hub {
+  hostName: string;
+  /** The main port (the one in the connection strings). */
+  port: number;
+  /** Every port the hub listens on. */
+  ports: number[];
+  stateDir: string;
+  /** Path of the CA certificate clients must trust. */
+  caPath: string;
+  caPem: string;
+  /** `HostName=…;SharedAccessKeyName=…;SharedAccessKey=…` for a policy (default iothubowner). */
+  serviceConnectionString(policy?: string): string;
+  /** `HostName=…;DeviceId=…;SharedAccessKey=…[;GatewayHostName=…]` for an existing device. */
+  deviceConnectionString(deviceId: string): string;
+  /** Creates the device if missing and returns it. */
+  ensureDevice(deviceId: string): DeviceIdentity;
+  /** Messages waiting in a device's C2D queue. */
+  queueDepth(deviceId: string): number;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+export async function startHub(options: HubOptions = {}): Promise<Hub> {
+  const stateDir = options.stateDir ?? defaultStateDir();
+  const hostName = options.hostName ?? 'localhost';
+  const log = options.log ?? (() => undefined);
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(stateDir, 0o700);
+
+  const running = readHubInstance(stateDir);
+  if (running && running.pid !== process.pid) {
+    throw new Error(`A hub (pid ${running.pid}) is already running on ${stateDir}, port ${running.port}: use it, or give another --state-dir.`);
+  }
+
+  const certificates = await ensureCertificates(stateDir);
+  const store = new HubStore(stateDir);
+  if (store.policies().length === 0) {
+    for (const policy of DEFAULT_POLICIES) store.putPolicy({ ...policy, primaryKey: newKey(), secondaryKey: newKey() });
+  }
+  const policies = store.policies();
+  const registry = new DeviceRegistry(store);
+  const feedback = new FeedbackQueue(store, { delayMs: options.feedbackDelayMs ?? 0, ttlMs: LIMITS.defaultTtlMs });
+  const queues = new C2dQueues(store, registry, feedback, {
+    maxDeliveryCount: options.maxDeliveryCount ?? LIMITS.maxDeliveryCount,
+    lockTimeoutMs: options.lockTimeoutMs ?? LIMITS.lockTimeoutMs,
+    defaultTtlMs: options.defaultTtlMs ?? LIMITS.defaultTtlMs,
+  });
+  const ctx: HubContext = {
+    hostName,
+    registry,
+    queues,
+    feedback,
+    auth: new Authenticator([hostName, 'localhost', '127.0.0.1'], () => policies, (id) => registry.get(id)),
+    presence: new Presence(),
+    log,
+  };
+
+  const mqtt = await createMqttServer(ctx);
+  const amqp = createAmqpServer(ctx);
+  const http = createHttpServer(ctx);
+  const wss = serveWebSockets(http.server, { mqtt: mqtt.handle, amqp: amqp.handleWebSocket }, log);
+  const handlers = { mqtt: mqtt.handle, amqp: amqp.handle, http: http.handle };
+
+  const servers: TlsListener[] = [];
+  const ports: number[] = [];
+  const bind = options.bind ?? '127.0.0.1';
+  const wanted = [options.port ?? DEFAULT_PORT, ...(options.standardPorts ? STANDARD_EXTRA_PORTS : [])];
+  try {
+    for (const want of wanted) {
+      const listener = createTlsServer(certificates, handlers, log);
+      const port = await listen(listener.server, want, bind);
+      servers.push(listener);
+      ports.push(port);
+      if (bind === '127.0.0.1') {
+        // Also answer on ::1 where the machine has it, since "localhost" may resolve there first.
+        const v6 = createTlsServer(certificates, handlers, log);
+        await listen(v6.server, port, '::1').then(
+          () => servers.push(v6),
+          () => undefined,
+        );
+      }
+    }
+  } catch (err) {
+    for (const listener of servers) listener.server.close();
+    await mqtt.close();
+    store.close();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new Error(`Port ${wanted[servers.length] ?? ''} is in use: give another with --port (0 picks a free one).`);
+    if (e.code === 'EACCES') throw new Error(`Port ${wanted[servers.length] ?? ''} needs privileges here: drop --standard-ports or run with the right capability.`);
+    throw err;
+  }
+
+  const sweep = setInterval(() => {
+    queues.sweep();
+    feedback.sweep();
+  }, Math.min(1000, Math.max(50, (options.lockTimeoutMs ?? LIMITS.lockTimeoutMs) / 4)));
+  sweep.unref();
+
+  const port = ports[0] as number;
+  const standard = options.standardPorts === true && port === DEFAULT_PORT;
+  const endpoint = standard ? hostName : `${hostName}:${port}`;
+  const policyKey = (name: string): { keyName: string; key: string } => {
+    const policy = policies.find((p) => p.name === name);
+    if (!policy) throw new Error(`No shared access policy named "${name}": use one of ${policies.map((p) => p.name).join(', ')}.`);
+    return { keyName: policy.name, key: policy.primaryKey };
+  };
+  const serviceConnectionString = (name = 'iothubowner'): string =>
+    formatServiceConnectionString({ hostName: endpoint, ...policyKey(name) });
+  const ensureDevice = (deviceId: string): DeviceIdentity => registry.get(deviceId) ?? registry.create({ deviceId });
+  for (const id of options.devices ?? []) ensureDevice(id);
+
+  writeHubInstance(stateDir, {
+    pid: process.pid,
+    port,
+    ports,
+    hostName,
+    caPath: certificates.caPath,
+    serviceConnectionString: serviceConnectionString(),
+    startedAt: new Date().toISOString(),
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    hostName,
+    port,
+    ports,
+    stateDir,
+    caPath: certificates.caPath,
+    caPem: certificates.caPem,
+    serviceConnectionString,
+    deviceConnectionString: (deviceId) => {
+      const device = registry.require(deviceId);
+      return formatDeviceConnectionString({
+        hostName,
+        deviceId,
+        key: device.primaryKey,
+        ...(standard ? {} : { gatewayHostName: endpoint }),
+      });
+    },
+    ensureDevice,
+    queueDepth: (deviceId) => queues.depth(deviceId),
+    stop: () => {
+      stopped ??= (async () => {
+        clearInterval(sweep);
+        removeHubInstance(stateDir);
+        for (const listener of servers) listener.server.close();
+        amqp.close();
+        http.close();
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        await mqtt.close();
+        for (const listener of servers) listener.destroyConnections();
+        feedback.close();
+        store.close();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * One TLS port for every protocol. After the handshake the first bytes tell what the client speaks:
+ * `AMQP` (the AMQP 1.0 header), 0x10 (an MQTT CONNECT), or an HTTP method (registry REST, the device HTTP
+ * transport, WebSocket upgrades). The stream is handed, bytes intact, to the matching server.
+ */
+import { createServer } from 'node:tls';
+import type { Server, TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+export interface ProtocolHandlers {
+  amqp(socket: Duplex): void;
+  mqtt(socket: Duplex): void;
+  http(socket: Duplex): void;
+}
+
+/** A client that completes the handshake but says nothing for this long is dropped. */
+const FIRST_BYTES_TIMEOUT_MS = 15_000;
+
+export type Protocol = 'amqp' | 'mqtt' | 'http';
+
+/** What protocol starts with these bytes, or undefined for none we serve. */
+export function sniff(first: Buffer): Protocol | undefined {
+  if (first[0] === 0x41 /* A */) return 'AMQP'.startsWith(first.subarray(0, 4).toString('latin1')) ? 'amqp' : undefined;
+  if (first[0] === 0x10) return 'mqtt';
+  if (/^(GET|PUT|POST|DELETE|HEAD|OPTIONS|PATCH) /.test(first.subarray(0, 8).toString('latin1'))) return 'http';
+  return undefined;
+}
+
+export interface TlsListener {
+  server: Server;
+  /** Ends every connection still open, whatever stage it is in. */
+  destroyConnections(): void;
+}
+
+export function createTlsServer(tls: { certPem: string; keyPem: string }, handlers: ProtocolHandlers, log: (line: string) => void): TlsListener {
+  const server = createServer({ cert: tls.certPem, key: tls.keyPem, noDelay: true, minVersion: 'TLSv1.2' });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('tlsClientError', (err: Error & { code?: string }, socket) => {
+    log(`tls: handshake with ${socket.remoteAddress ?? 'client'}:${socket.remotePort ?? ''} failed: ${err.code ?? err.message}`);
+  });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS);
+    const onError = (): void => clearTimeout(timer);
+    socket.once('error', onError);
+    const onReadable = (): void => {
+      const first = socket.read() as Buffer | null;
+      if (first === null) return;
+      socket.off('readable', onReadable);
+      socket.off('error', onError);
+      clearTimeout(timer);
+      socket.unshift(first);
+      const protocol = sniff(first);
+      if (!protocol) {
+        log(`tls: ${socket.remoteAddress ?? 'client'} sent bytes that are not AMQP, MQTT or HTTP (${first.subarray(0, 8).toString('hex')}); closing`);
+        socket.destroy();
+        return;
+      }
+      handlers[protocol](socket);
+    };
+    socket.on('readable', onReadable);
+  });
+  return {
+    server,
+    destroyConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}

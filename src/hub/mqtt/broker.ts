@@ -1,0 +1,221 @@
+/**
+ * Device MQTT (3.1.1) on aedes. aedes speaks the protocol; IoT Hub's policy is injected through its hooks:
+ * CONNECT checks the SAS token in the password, a device may subscribe only to its own C2D topic and
+ * publish only telemetry, and a C2D message goes out at QoS 1, its PUBACK completing it.
+ *
+ * The C2D queue is the only store of messages: aedes's "outgoing" persistence is replaced by a tracker
+ * that maps each PUBLISH's packet id to the message's lock, so aedes never queues a message of its own
+ * (sessions are kept non-clean only so that aedes reports packet ids through that persistence).
+ */
+import { Aedes } from 'aedes';
+import type { AedesPublishPacket, Client, Subscription } from 'aedes';
+import memoryPersistenceModule from 'aedes-persistence';
+import type { AedesMemoryPersistence } from 'aedes-persistence';
+import { Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { grantsDevice } from '../auth.js';
+import type { C2dConsumer } from '../c2d-queue.js';
+import type { HubContext } from '../context.js';
+import type { LockedMessage } from '../model.js';
+import { c2dSubscription, c2dTopic, deviceFromUsername, isTelemetryTopic } from './topics.js';
+
+/** Identifies the C2D publishes in aedes's per-client dedupe table; their counter grows forever. */
+const C2D_BROKER_ID = 'iot-c2d:c2d';
+/** PUBLISHes in flight to one device before waiting for PUBACKs. */
+const MAX_IN_FLIGHT = 64;
+
+interface Session {
+  deviceId: string;
+  expiresAtMs: number;
+  delivery?: MqttDelivery;
+  detach?: () => void;
+  leave?: () => void;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/** One connected device's C2D stream: PUBLISH out, PUBACK in. */
+class MqttDelivery implements C2dConsumer {
+  /** Lock tokens by the broker counter we gave the packet, until aedes assigns a packet id. */
+  private readonly pending = new Map<number, string>();
+  /** Lock tokens by MQTT packet id, until the PUBACK. */
+  private readonly inFlight = new Map<number, string>();
+  private static counter = 0;
+  closed = false;
+
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly client: Client,
+    private readonly deviceId: string,
+    private readonly qos: 0 | 1,
+  ) {}
+
+  credit(): number {
+    return this.closed ? 0 : MAX_IN_FLIGHT - this.pending.size - this.inFlight.size;
+  }
+
+  deliver({ message, lockToken }: LockedMessage): void {
+    const brokerCounter = ++MqttDelivery.counter;
+    if (this.qos === 1) this.pending.set(brokerCounter, lockToken);
+    const packet = {
+      cmd: 'publish',
+      topic: c2dTopic(message),
+      payload: message.body,
+      qos: this.qos,
+      retain: false,
+      dup: false,
+      brokerId: C2D_BROKER_ID,
+      brokerCounter,
+    } as unknown as AedesPublishPacket;
+    this.client.publish(packet, (err?: Error) => {
+      // At QoS 0 there is no PUBACK: the message is complete once written.
+      if (!err && this.qos === 0) this.ctx.queues.settle(this.deviceId, lockToken, 'complete');
+    });
+  }
+
+  /** aedes assigned packet id `messageId` to our publish `brokerCounter`. */
+  assigned(brokerCounter: number, messageId: number): void {
+    const lockToken = this.pending.get(brokerCounter);
+    if (lockToken === undefined) return;
+    this.pending.delete(brokerCounter);
+    this.inFlight.set(messageId, lockToken);
+  }
+
+  /** PUBACK: over MQTT, delivered means completed. */
+  acked(messageId: number): void {
+    const lockToken = this.inFlight.get(messageId);
+    if (lockToken === undefined) return;
+    this.inFlight.delete(messageId);
+    this.ctx.queues.settle(this.deviceId, lockToken, 'complete');
+  }
+}
+
+export interface MqttServer {
+  /** Serves one client stream (a TLS socket or a WebSocket stream). */
+  handle(stream: Duplex): void;
+  close(): Promise<void>;
+}
+
+export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
+  const sessions = new WeakMap<Client, Session>();
+
+  // aedes-persistence is CommonJS whose types claim an ES default export: the module itself is the factory.
+  const persistence = (memoryPersistenceModule as unknown as () => AedesMemoryPersistence)();
+  // The C2D queue owns every message: replace aedes's outgoing store with the PUBACK tracker.
+  Object.assign(persistence, {
+    outgoingEnqueue: async () => undefined,
+    outgoingEnqueueCombi: async () => undefined,
+    outgoingStream: () => Readable.from([]),
+    outgoingUpdate: async (client: Client, packet: { brokerId?: string; brokerCounter: number; messageId: number }) => {
+      if (packet.brokerId === C2D_BROKER_ID) sessions.get(client)?.delivery?.assigned(packet.brokerCounter, packet.messageId);
+    },
+    outgoingClearMessageId: async (client: Client, packet: { messageId: number }) => {
+      sessions.get(client)?.delivery?.acked(packet.messageId);
+      return undefined;
+    },
+  });
+
+  const refuse = (client: Client, reason: string, returnCode: number, done: (err: Error & { returnCode: number }, ok: null) => void): void => {
+    ctx.log(`mqtt: refused connection of "${client.id}": ${reason}`);
+    done(Object.assign(new Error(reason), { returnCode }), null);
+  };
+
+  const broker = await Aedes.createBroker({
+    persistence,
+    // Keep sessions non-clean so aedes reports packet ids through the persistence above.
+    preConnect: (_client, packet, done) => {
+      packet.clean = false;
+      done(null, true);
+    },
+    authenticate: (client, username, password, done) => {
+      const who = deviceFromUsername(username);
+      if (typeof who === 'string') return refuse(client, who, 5, done);
+      if (client.id !== who.deviceId) return refuse(client, `client id "${client.id}" must equal the device id "${who.deviceId}"`, 2, done);
+      const result = ctx.auth.verify(password?.toString('utf8') ?? '');
+      if (!result.ok) return refuse(client, result.reason, 5, done);
+      if (!grantsDevice(result.grant, who.deviceId)) return refuse(client, `the token does not let "${who.deviceId}" connect`, 5, done);
+      sessions.set(client, { deviceId: who.deviceId, expiresAtMs: result.grant.expiresAtMs });
+      done(null, true);
+    },
+    authorizeSubscribe: (client, sub, done) => {
+      const session = sessions.get(client);
+      if (session && sub.topic === c2dSubscription(session.deviceId)) {
+        done(null, { ...sub, qos: Math.min(sub.qos, 1) as 0 | 1 });
+        return;
+      }
+      ctx.log(`mqtt: "${client.id}" may not subscribe to ${sub.topic}: only devices/${session?.deviceId}/messages/devicebound/# is served`);
+      done(null, null);
+    },
+    authorizePublish: (client, packet, done) => {
+      const session = client && sessions.get(client);
+      if (session && isTelemetryTopic(session.deviceId, packet.topic)) {
+        ctx.registry.touch(session.deviceId);
+        done(null);
+        return;
+      }
+      ctx.log(`mqtt: "${client?.id}" may not publish to ${packet.topic}; closing its connection`);
+      done(new Error('publishing is allowed to devices/{id}/messages/events/ only'));
+    },
+    // Telemetry has no subscribers here; never forward anything a device publishes.
+    authorizeForward: (_client, packet) => (packet.brokerId === C2D_BROKER_ID ? packet : null),
+  });
+
+  const startDelivery = (client: Client, qos: 0 | 1): void => {
+    const session = sessions.get(client);
+    if (!session || session.delivery) return;
+    session.delivery = new MqttDelivery(ctx, client, session.deviceId, qos);
+    session.detach = ctx.queues.attach(session.deviceId, session.delivery);
+  };
+
+  const stopDelivery = (session: Session): void => {
+    if (session.delivery) session.delivery.closed = true;
+    session.detach?.();
+    session.delivery = undefined;
+    session.detach = undefined;
+  };
+
+  broker.on('clientReady', (client: Client) => {
+    const session = sessions.get(client);
+    if (!session) return;
+    ctx.registry.touch(session.deviceId);
+    session.leave = ctx.presence.add(session.deviceId, () => client.close());
+    // The hub closes a connection whose token expires, as IoT Hub does; the SDK reconnects with a new one.
+    session.expiryTimer = setTimeout(() => {
+      ctx.log(`mqtt: the token of "${session.deviceId}" expired; closing its connection`);
+      client.close();
+    }, Math.max(0, Math.min(session.expiresAtMs - Date.now(), 2 ** 31 - 1)));
+    session.expiryTimer.unref();
+    // A restored (non-clean) session may already hold the C2D subscription.
+    const restored = (client as unknown as { subscriptions: Record<string, { qos: number }> }).subscriptions[c2dSubscription(session.deviceId)];
+    if (restored) startDelivery(client, restored.qos >= 1 ? 1 : 0);
+  });
+
+  broker.on('subscribe', (subs: Subscription[], client: Client) => {
+    const session = sessions.get(client);
+    const c2d = session && subs.find((s) => s.topic === c2dSubscription(session.deviceId) && (s.qos as number) !== 128);
+    if (c2d) startDelivery(client, c2d.qos >= 1 ? 1 : 0);
+  });
+
+  broker.on('unsubscribe', (topics: string[], client: Client) => {
+    const session = sessions.get(client);
+    if (session && topics.includes(c2dSubscription(session.deviceId))) stopDelivery(session);
+  });
+
+  broker.on('clientDisconnect', (client: Client) => {
+    const session = sessions.get(client);
+    if (!session) return;
+    stopDelivery(session);
+    clearTimeout(session.expiryTimer);
+    session.leave?.();
+    ctx.registry.touch(session.deviceId);
+  });
+
+  broker.on('clientError', (client: Client, err: Error) => ctx.log(`mqtt: connection of "${client.id}" failed: ${err.message}`));
+  broker.on('connectionError', (_client: Client, err: Error) => ctx.log(`mqtt: bad connection: ${err.message}`));
+
+  return {
+    handle: (stream) => {
+      broker.handle(stream);
+    },
+    close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
+  };
+}

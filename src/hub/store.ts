@@ -1,0 +1,154 @@
+/**
+ * The hub's durable state, in SQLite (WAL): shared access policies, device identities, queued C2D messages
+ * and feedback records not yet taken by a reader. Everything else is rebuilt at start-up.
+ *
+ * Writes are synchronous and small; WAL with `synchronous = NORMAL` survives a killed process (not a power
+ * cut), which is the promise: a hub restart, even after SIGKILL, loses no queued message.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FeedbackRecord } from '../core/types.js';
+import type { DeviceIdentity, QueuedMessage, SharedAccessPolicy } from './model.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS policies (
+  name TEXT PRIMARY KEY, primary_key TEXT NOT NULL, secondary_key TEXT NOT NULL, rights TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  device_id TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  body BLOB NOT NULL,
+  delivery_count INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS messages_by_device ON messages (device_id, seq);
+CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ms INTEGER NOT NULL, record TEXT NOT NULL);
+`;
+
+/** The message fields kept in the `doc` column. */
+type MessageDoc = Omit<QueuedMessage, 'seq' | 'deviceId' | 'body' | 'deliveryCount'>;
+
+export interface StoredFeedback {
+  id: number;
+  createdMs: number;
+  record: FeedbackRecord;
+}
+
+export class HubStore {
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, 'hub.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmt = {
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      policies: db.prepare<[], { name: string; primary_key: string; secondary_key: string; rights: string }>('SELECT * FROM policies'),
+      putPolicy: db.prepare('INSERT OR REPLACE INTO policies (name, primary_key, secondary_key, rights) VALUES (?, ?, ?, ?)'),
+      devices: db.prepare<[], { doc: string }>('SELECT doc FROM devices ORDER BY id'),
+      putDevice: db.prepare('INSERT OR REPLACE INTO devices (id, doc) VALUES (?, ?)'),
+      deleteDevice: db.prepare('DELETE FROM devices WHERE id = ?'),
+      messages: db.prepare<[], { seq: number; device_id: string; doc: string; body: Buffer; delivery_count: number }>(
+        'SELECT seq, device_id, doc, body, delivery_count FROM messages ORDER BY seq',
+      ),
+      insertMessage: db.prepare('INSERT INTO messages (device_id, doc, body) VALUES (?, ?, ?)'),
+      deleteMessage: db.prepare('DELETE FROM messages WHERE seq = ?'),
+      deleteMessagesOf: db.prepare('DELETE FROM messages WHERE device_id = ?'),
+      setDeliveryCount: db.prepare('UPDATE messages SET delivery_count = ? WHERE seq = ?'),
+      feedback: db.prepare<[], { id: number; created_ms: number; record: string }>('SELECT id, created_ms, record FROM feedback ORDER BY id'),
+      insertFeedback: db.prepare('INSERT INTO feedback (created_ms, record) VALUES (?, ?)'),
+      deleteFeedback: db.prepare('DELETE FROM feedback WHERE id = ?'),
+    };
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.stmt.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt.setMeta.run(key, value);
+  }
+
+  policies(): SharedAccessPolicy[] {
+    return this.stmt.policies.all().map((row) => ({
+      name: row.name,
+      primaryKey: row.primary_key,
+      secondaryKey: row.secondary_key,
+      rights: JSON.parse(row.rights) as SharedAccessPolicy['rights'],
+    }));
+  }
+
+  putPolicy(policy: SharedAccessPolicy): void {
+    this.stmt.putPolicy.run(policy.name, policy.primaryKey, policy.secondaryKey, JSON.stringify(policy.rights));
+  }
+
+  devices(): DeviceIdentity[] {
+    return this.stmt.devices.all().map((row) => JSON.parse(row.doc) as DeviceIdentity);
+  }
+
+  putDevice(device: DeviceIdentity): void {
+    this.stmt.putDevice.run(device.deviceId, JSON.stringify(device));
+  }
+
+  deleteDevice(deviceId: string): void {
+    this.transaction(() => {
+      this.stmt.deleteDevice.run(deviceId);
+      this.stmt.deleteMessagesOf.run(deviceId);
+    });
+  }
+
+  messages(): QueuedMessage[] {
+    return this.stmt.messages.all().map((row) => ({
+      ...(JSON.parse(row.doc) as MessageDoc),
+      seq: row.seq,
+      deviceId: row.device_id,
+      body: row.body,
+      deliveryCount: row.delivery_count,
+    }));
+  }
+
+  /** Stores a new message and returns its sequence number. */
+  insertMessage(message: Omit<QueuedMessage, 'seq' | 'deliveryCount'>): number {
+    const { deviceId, body, ...doc } = message;
+    return Number(this.stmt.insertMessage.run(deviceId, JSON.stringify(doc satisfies MessageDoc), body).lastInsertRowid);
+  }
+
+  deleteMessage(seq: number): void {
+    this.stmt.deleteMessage.run(seq);
+  }
+
+  setDeliveryCount(seq: number, count: number): void {
+    this.stmt.setDeliveryCount.run(count, seq);
+  }
+
+  feedback(): StoredFeedback[] {
+    return this.stmt.feedback.all().map((row) => ({ id: row.id, createdMs: row.created_ms, record: JSON.parse(row.record) as FeedbackRecord }));
+  }
+
+  insertFeedback(record: FeedbackRecord, createdMs: number): number {
+    return Number(this.stmt.insertFeedback.run(createdMs, JSON.stringify(record)).lastInsertRowid);
+  }
+
+  deleteFeedback(ids: readonly number[]): void {
+    this.transaction(() => {
+      for (const id of ids) this.stmt.deleteFeedback.run(id);
+    });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+

@@ -1,0 +1,30 @@
+/** Waiting for something to happen, without fixed sleeps: poll a condition, or collect events. */
+
+/** Resolves once `check` returns a value other than undefined/false; rejects after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Collects what a subscription delivers, to wait on or inspect. */
+export class Collector<T> {
+  readonly items: T[] = [];
+  readonly push = (item: T): void => {
+    this.items.push(item);
+  };
+
+  /** Waits until `count` items arrived (or one matching `match`), returns them. */
+  async waitForCount(count: number, timeoutMs = 5000): Promise<T[]> {
+    await waitFor(() => this.items.length >= count, timeoutMs, `${count} items (have ${this.items.length})`);
+    return this.items;
+  }
+
+  async waitForMatch(match: (item: T) => boolean, timeoutMs = 5000): Promise<T> {
+    return waitFor(() => this.items.find(match), timeoutMs, 'a matching item');
+  }
+}
