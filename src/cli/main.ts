@@ -26,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 80))
     .fail((message, err) => {
+      // A handler's error, or a UsageError from a .check(): passed on as is.
       if (err) throw err;
       throw new UsageError(`${message} (iot-c2d --help lists commands and options)`);
     });
