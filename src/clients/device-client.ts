@@ -20,7 +20,6 @@ import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types
 const require = createRequire(import.meta.url);
 const device = require('azure-iot-device') as typeof import('azure-iot-device');
 
-const NO_RETRY = { shouldRetry: () => false, nextRetryTimeout: () => 0 };
 const RECONNECT_DELAYS_MS = [250, 1000, 2000, 5000, 10_000];
 
 /** `wss://{gateway}/$iothub/websocket`, keeping a port the gateway names (the SDK always writes :443). */
@@ -99,7 +98,16 @@ export class DeviceClient implements DeviceSide {
     this.autoComplete = options.autoComplete ?? true;
     this.ca = caBundle(options.ca);
     this.client = device.Client.fromConnectionString(options.connectionString, transportCtor(this.transport));
-    this.client.setRetryPolicy(NO_RETRY as never);
+    // No SDK retries: a refusal is reported at once. With no retry, the SDK also stays silent when the
+    // connection drops (it emits 'disconnect' only after retries fail), but it asks the policy first: that
+    // question is how this wrapper learns of a lost connection.
+    this.client.setRetryPolicy({
+      shouldRetry: (err: Error) => {
+        if (this.link.get().status === 'connected' && err?.name === 'NotConnectedError') this.lost(this.explain(err).message);
+        return false;
+      },
+      nextRetryTimeout: () => 0,
+    } as never);
     this.client.on('disconnect', (err?: Error) => this.lost(err ? this.explain(err).message : 'the hub closed the connection'));
     this.client.on('error', (err: Error) => this.lost(this.explain(err).message));
   }
@@ -205,7 +213,9 @@ export class DeviceClient implements DeviceSide {
     const bag = msg.properties as unknown as { count(): number; getItem(i: number): { key: string; value: string } };
     for (let i = 0; i < bag.count(); i++) {
       const item = bag.getItem(i);
-      properties.push([item.key, String(item.value)]);
+      // The HTTP transport keeps the header name, `iothub-app-<name>`: show the property's own name.
+      const key = this.transport === 'http' ? item.key.replace(/^iothub-app-/, '') : item.key;
+      properties.push([key, String(item.value)]);
     }
     const expiry = msg.expiryTimeUtc as unknown;
     const received: ReceivedMessage = {

@@ -47,8 +47,10 @@ export function createTlsServer(tls: { certPem: string; keyPem: string }, handle
   server.on('secureConnection', (socket: TLSSocket) => {
     socket.setNoDelay(true);
     const timer = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS);
+    timer.unref();
     const onError = (): void => clearTimeout(timer);
     socket.once('error', onError);
+    socket.once('close', () => clearTimeout(timer));
     const onReadable = (): void => {
       const first = socket.read() as Buffer | null;
       if (first === null) return;

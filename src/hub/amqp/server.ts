@@ -60,7 +60,7 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     for (const route of state.routes.values()) {
       if (!route.authorized(state, now)) {
         ctx.log(`${state.label}: token expired and was not renewed; closing the connection`);
-        connection.close({ condition: 'amqp:unauthorized-access', description: 'The SAS token has expired.' });
+        closeConnection(connection, { condition: 'amqp:unauthorized-access', description: 'The SAS token has expired.' });
         return;
       }
     }
@@ -185,7 +185,14 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     handle: (socket) => {
       const connection = container.create_connection(connectionOptions);
       (connection as unknown as { accept(socket: Duplex): void }).accept(socket);
-      socket.on('error', (err) => ctx.log(`${stateOf(connection).label}: socket error: ${err.message}`));
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        // rhea may still write after it ended a connection it closed itself: not news.
+        if (err.code !== 'ERR_STREAM_WRITE_AFTER_END') ctx.log(`${stateOf(connection).label}: socket error: ${err.message}`);
+      });
+      guardFirstFrame(socket, () => open.has(connection), (reason) => {
+        ctx.log(`${stateOf(connection).label}: ${reason}; closing`);
+        socket.destroy();
+      });
     },
     handleWebSocket: (ws) => {
       container.websocket_accept(ws as never, connectionOptions as never);
@@ -197,4 +204,44 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
       open.clear();
     },
   };
+}
+
+/** Frames before the open may be at most this big (AMQP 1.0, MIN-MAX-FRAME-SIZE). */
+const FIRST_FRAME_MAX = 512;
+const OPEN_TIMEOUT_MS = 15_000;
+
+/**
+ * rhea trusts a peer's frame sizes and waits for the bytes it announces, so a client that sends a header and
+ * junk would hold a connection open forever. Check the first frame's size, and that an open arrives in time.
+ */
+function guardFirstFrame(socket: Duplex, opened: () => boolean, refuse: (reason: string) => void): void {
+  let seen = Buffer.alloc(0);
+  const timer = setTimeout(() => {
+    if (!opened()) refuse(`no AMQP open within ${OPEN_TIMEOUT_MS / 1000} s`);
+  }, OPEN_TIMEOUT_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  const inspect = (chunk: Buffer): void => {
+    seen = Buffer.concat([seen, chunk]);
+    if (seen.length < 12) return;
+    socket.off('data', inspect);
+    const size = seen.readUInt32BE(8);
+    if (seen.toString('latin1', 0, 4) !== 'AMQP' || size < 8 || size > FIRST_FRAME_MAX) {
+      refuse(`the first frame after the AMQP header is not a frame (size ${size})`);
+    }
+  };
+  socket.on('data', inspect);
+}
+
+/** How long a peer has to answer our close before its socket is cut. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Closes with an error, as IoT Hub does, and then really ends the TCP connection: some peers (the device
+ * SDK's AMQP transport among them) never close their side and would never notice.
+ */
+export function closeConnection(connection: Connection, error: { condition: string; description: string }): void {
+  connection.close(error);
+  const socket = (connection as unknown as { socket?: { destroy(): void } }).socket;
+  setTimeout(() => socket?.destroy(), CLOSE_GRACE_MS).unref();
 }

@@ -48,7 +48,7 @@ export interface HttpServer {
 
 export function createHttpServer(ctx: HubContext): HttpServer {
   const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 30_000 }, (req, res) => {
-    handle(ctx, req, res).catch((err: unknown) => sendError(res, err));
+    handle(ctx, req, res).catch((err: unknown) => sendError(res, err, ctx.log));
   });
   server.on('clientError', (err: Error & { code?: string }, socket) => {
     ctx.log(`https: bad request: ${err.code ?? err.message}`);
@@ -75,10 +75,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: unknown): void {
+function sendError(res: ServerResponse, err: unknown, log?: (line: string) => void): void {
   const code = err instanceof HubError || err instanceof HttpError ? err.code : undefined;
   const message = err instanceof Error ? err.message : String(err);
   const status = code ? STATUS[code] : 500;
+  if (status === 413 || status >= 500) log?.(`https: ${status}: ${message}`);
   const errorCode = code === 'Unauthorized' ? 'IotHubUnauthorizedAccess' : (code ?? 'ServerError');
   if (res.headersSent) return void res.destroy();
   sendJson(
@@ -89,9 +90,12 @@ function sendError(res: ServerResponse, err: unknown): void {
   );
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+function checkDeclaredSize(req: IncomingMessage): void {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new HttpError('RequestEntityTooLarge', `The request body is ${declared} bytes: this hub accepts at most ${MAX_BODY_BYTES}.`);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -148,6 +152,7 @@ async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse
   const url = new URL(req.url ?? '/', 'https://hub');
   const parts = url.pathname.split('/').filter((p, i) => i > 0 && (p !== '' || i === 1));
   const method = req.method ?? 'GET';
+  checkDeclaredSize(req);
   if (parts[0] !== 'devices') throw new HttpError('NotFound', `No resource ${url.pathname} on this hub.`);
 
   // GET /devices (list)

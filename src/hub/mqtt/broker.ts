@@ -114,7 +114,10 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
     },
   });
 
+  /** Clients something was logged about (or that connected): any other that closes gets one line. */
+  const accounted = new WeakSet<Client>();
   const refuse = (client: Client, reason: string, returnCode: number, done: (err: Error & { returnCode: number }, ok: null) => void): void => {
+    accounted.add(client);
     ctx.log(`mqtt: refused connection of "${client.id}": ${reason}`);
     done(Object.assign(new Error(reason), { returnCode }), null);
   };
@@ -174,6 +177,7 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
   };
 
   broker.on('clientReady', (client: Client) => {
+    accounted.add(client);
     const session = sessions.get(client);
     if (!session) return;
     ctx.registry.touch(session.deviceId);
@@ -209,12 +213,22 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
     ctx.registry.touch(session.deviceId);
   });
 
-  broker.on('clientError', (client: Client, err: Error) => ctx.log(`mqtt: connection of "${client.id}" failed: ${err.message}`));
-  broker.on('connectionError', (_client: Client, err: Error) => ctx.log(`mqtt: bad connection: ${err.message}`));
+  broker.on('clientError', (client: Client, err: Error) => {
+    if (accounted.has(client)) return;
+    accounted.add(client);
+    ctx.log(`mqtt: connection of "${client.id}" failed: ${err.message}`);
+  });
+  broker.on('connectionError', (client: Client, err: Error) => {
+    accounted.add(client);
+    ctx.log(`mqtt: bad connection: ${err.message}`);
+  });
 
   return {
     handle: (stream) => {
-      broker.handle(stream);
+      const client = broker.handle(stream);
+      stream.once('close', () => {
+        if (!accounted.has(client)) ctx.log('mqtt: a client closed its connection before sending a complete CONNECT');
+      });
     },
     close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
   };
