@@ -57,6 +57,9 @@ async function deviceTarget(args: ReceiveArgs): Promise<DeviceTarget> {
 }
 
 function describeMessage(message: ReceivedMessage, n: number, settled: string): string {
+  // Over MQTT, iothub-ack arrives in the property bag; it is a system property, shown as such.
+  const bagAck = message.properties.find(([key]) => key === 'iothub-ack')?.[1];
+  const properties = message.ack === undefined && bagAck !== undefined ? message.properties.filter(([key]) => key !== 'iothub-ack') : message.properties;
   const rows: Array<[string, string | undefined]> = [
     ['Data', payloadText(message.payload)],
     ['Message id', message.messageId],
@@ -66,9 +69,9 @@ function describeMessage(message: ReceivedMessage, n: number, settled: string): 
     ['Content type', message.contentType],
     ['Content encoding', message.contentEncoding],
     ['User id', message.userId],
-    ['Ack', message.ack],
+    ['Ack', message.ack ?? bagAck],
     ['Lock token', message.lockToken],
-    ...message.properties.map(([key, value]): [string, string] => ['Property', `${key}=${value}`]),
+    ...properties.map(([key, value]): [string, string] => ['Property', `${key}=${value}`]),
     ['Settled', settled],
   ];
   const lines = rows.filter((row): row is [string, string] => row[1] !== undefined).map(([label, value]) => `  ${`${label}:`.padEnd(18)}${printable(value)}`);
