@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, tempStateDir } from '../helpers/hub.js';
 import type { TestHub } from '../helpers/hub.js';
-import { hubArgs, jsonLines, killStarted, runCli } from '../helpers/cli.js';
+import { hubArgs, jsonLines, killStarted, runCli, runInTerminal } from '../helpers/cli.js';
 
 let hub: TestHub;
 
@@ -54,6 +54,17 @@ describe('device', () => {
 
     const gone = await runCli(['device', 'list', ...hubArgs(hub)]);
     expect(gone.stdout).toMatch(/^DEVICE +STATUS +CONNECTION +QUEUED\nexisting +enabled +Disconnected +0\n$/);
+  });
+
+  it('on a terminal, keys are masked unless --show-keys', async () => {
+    const key = /SharedAccessKey=([^;]+)/.exec(hub.deviceConnectionString('existing'))?.[1] as string;
+    const masked = await runInTerminal(['device', 'show', 'existing', ...hubArgs(hub)]);
+    expect(masked.code).toBe(0);
+    expect(masked.output).toContain(`SharedAccessKey=${key.slice(0, 4)}…`);
+    expect(masked.output).not.toContain(key);
+    const shown = await runInTerminal(['device', 'show', 'existing', '--show-keys', ...hubArgs(hub)]);
+    expect(shown.code).toBe(0);
+    expect(shown.output).toContain(`SharedAccessKey=${key}`);
   });
 
   it('show of a missing device exits 1 with "not found"', async () => {

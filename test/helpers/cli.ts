@@ -6,6 +6,7 @@
  * temporary directory, so that no test ever finds (or needs) a hub in the user's own state directory.
  */
 import { spawn } from 'node:child_process';
+import pty from 'node-pty';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,4 +129,13 @@ export async function pollUntil(check: () => Promise<boolean>, timeoutMs: number
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Runs `iot-c2d args...` in a pseudo-terminal (stdout is a TTY), to its end; stdout and stderr interleaved. */
+export function runInTerminal(args: string[], options: Pick<CliOptions, 'env'> = {}): Promise<{ code: number; output: string }> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does).`);
+  const term = pty.spawn(process.execPath, [CLI, ...args], { cols: 200, rows: 50, env: childEnv(options.env) as Record<string, string> });
+  let output = '';
+  term.onData((data) => (output += data));
+  return new Promise((resolveExit) => term.onExit(({ exitCode }) => resolveExit({ code: exitCode, output })));
 }
