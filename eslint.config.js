@@ -43,6 +43,12 @@ export default tseslint.config(
     },
   },
   {
+    // Fixtures that play "a user's own program", written the way users write them: CommonJS, plain SDK.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/core/**'],
     rules: boundary('core/ is pure domain code: it imports no other layer and no third-party package.', [...sdk, ...ui, ...hubEngines, 'yargs'], ['hub', 'clients', 'tui', 'cli']),
   },

@@ -90,7 +90,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 async function localHub(stateDirArg: string | undefined): Promise<LocalHub | undefined> {
-  const { defaultStateDir, readHubInstance } = await import('../hub/instance-file.js');
+  const [{ defaultStateDir }, { readHubInstance }] = await Promise.all([import('../hub/defaults.js'), import('../hub/instance-file.js')]);
   const stateDir = stateDirArg ?? defaultStateDir();
   const instance = readHubInstance(stateDir);
   return instance ? { stateDir, ...instance } : undefined;
@@ -99,7 +99,7 @@ async function localHub(stateDirArg: string | undefined): Promise<LocalHub | und
 async function localHubOrExplain(stateDirArg: string | undefined): Promise<LocalHub> {
   const hub = await localHub(stateDirArg);
   if (hub) return hub;
-  const { defaultStateDir } = await import('../hub/instance-file.js');
+  const { defaultStateDir } = await import('../hub/defaults.js');
   const where = stateDirArg ?? defaultStateDir();
   throw new UsageError(
     `No hub given (--hub or $${SERVICE_ENV}) and no iot-c2d hub is running on ${where}: start one in another terminal (iot-c2d hub --device <id>${stateDirArg ? ` --state-dir ${stateDirArg}` : ''}) or pass --hub <service connection string>.`,

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { ConnectionStringError } from '../core/connection-string.js';
 import { deviceCommand } from './commands/device.js';
 import { feedbackCommand } from './commands/feedback.js';
+import { hubCommand } from './commands/hub.js';
 import { purgeCommand } from './commands/purge.js';
 import { receiveCommand } from './commands/receive.js';
 import { sendCommand } from './commands/send.js';
@@ -18,17 +19,11 @@ const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 const EXIT_GRACE_MS = 1000;
 
-/** Commands that never start the hub: for them the hub's modules (SQLite, aedes, rhea) are not loaded. */
-const CLIENT_COMMANDS = new Set(['send', 'receive', 'feedback', 'device', 'purge']);
-
 export async function main(argv: string[]): Promise<void> {
-  const first = argv.find((arg) => !arg.startsWith('-'));
-  // About 0.4 s of start-up saved on every send, receive, ... (the root --help still lists `hub`).
-  const hub = first !== undefined && CLIENT_COMMANDS.has(first) ? [] : [(await import('./commands/hub.js')).hubCommand];
   const parser = yargs(argv)
     .scriptName('iot-c2d')
     .usage('$0 <command> [options]\n\nAzure IoT Hub cloud-to-device messaging from one terminal, on a local hub or on Azure.')
-    .command(hub)
+    .command(hubCommand)
     .command(sendCommand)
     .command(receiveCommand)
     .command(feedbackCommand)
@@ -42,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 80))
     // Parsing and validation only (.check, choices, unknown flags): handlers are async, and their errors reject
-    // parseAsync instead. So whatever arrives here is a usage error.
+    // parseAsync instead. So whatever arrives here is a usage error, a UsageError from a .check() or not.
     .fail((message, err) => {
       if (err instanceof UsageError || err instanceof ConnectionStringError) throw err;
       if (err) throw new UsageError(err.message);

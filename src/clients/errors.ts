@@ -55,7 +55,7 @@ export function explainSocketError(err: Error & { code?: string }, endpoint: str
 
 interface SdkError extends Error {
   code?: string;
-  amqpError?: { condition?: string; description?: string; message?: string };
+  amqpError?: { condition?: string; description?: string; message?: string; name?: string };
   responseBody?: string;
   response?: { statusCode?: number };
 }
@@ -76,13 +76,16 @@ export function explain(err: unknown, context: ErrorContext): ClientError {
 
 function classify(err: unknown, context: ErrorContext): ClientError {
   const e = (err instanceof Error ? err : new Error(String(err))) as SdkError;
-  const name = e.name && e.name !== 'Error' ? e.name : (e.constructor?.name ?? 'Error');
+  // The AMQP transports wrap the real error: 'AMQP Transport: Could not connect' with .amqpError inside.
+  const inner = e.amqpError as (Error & { condition?: string }) | undefined;
+  const named = (x: Error | undefined): string | undefined => (x?.name && x.name !== 'Error' ? x.name : x?.constructor?.name !== 'Object' ? x?.constructor?.name : undefined);
+  const name = [named(e), named(inner)].find((n) => n && n !== 'Error') ?? 'Error';
   const condition = e.amqpError?.condition;
   const detail = e.amqpError?.description ?? e.amqpError?.message;
   const device = context.deviceId ? `device '${context.deviceId}'` : 'the device';
-  const inner = [e.message, e.amqpError?.message, detail].join(' ');
+  const text = [e.message, e.amqpError?.message, detail].join(' ');
 
-  if (/certificate|self.signed|unable to verify/i.test(inner)) {
+  if (/certificate|self.signed|unable to verify/i.test(text)) {
     return new ClientError('certificate', `The hub's TLS certificate is not trusted: pass the hub's CA with --ca <file> (iot-c2d hub prints its path).`);
   }
   if (name === 'UnauthorizedError' || condition === 'amqp:unauthorized-access' || e.response?.statusCode === 401) {
@@ -105,7 +108,7 @@ function classify(err: unknown, context: ErrorContext): ClientError {
   }
   if (name === 'NotImplementedError') return new ClientError('unsupported', `${e.message.replace(/\.$/, '')}.`);
   if (name === 'TimeoutError') return new ClientError('timeout', `The hub did not answer in time: ${e.message}.`);
-  if (name === 'NotConnectedError' || /disconnected|ECONNRESET|socket hang up|closed/i.test(inner)) {
+  if (name === 'NotConnectedError' || /disconnected|ECONNRESET|socket hang up|closed/i.test(text)) {
     return new ClientError('disconnected', `The connection to the hub was lost: ${firstLine(e.message)}.`);
   }
   if ('code' in e && typeof e.code === 'string' && /^E[A-Z]+/.test(e.code)) return explainSocketError(e as Error & { code: string }, 'the hub', context.what);

@@ -86,8 +86,11 @@ export class C2dQueues {
     return this.queues.get(deviceId)?.entries.length ?? 0;
   }
 
-  /** Checks and stores a message; throws a HubError the sender's protocol turns into its own refusal. */
-  enqueue(input: NewMessage, nowMs = Date.now()): QueuedMessage {
+  /**
+   * Checks and queues a message; throws a HubError the sender's protocol turns into its own refusal.
+   * `stored` is called once the message is on disk: only then may the sender be told it is enqueued.
+   */
+  enqueue(input: NewMessage, stored: () => void = () => undefined, nowMs = Date.now()): QueuedMessage {
     const device = this.registry.get(input.deviceId);
     if (!device) throw new HubError('DeviceNotFound', `Device '${input.deviceId}' is not registered on this hub.`);
     const ack = (input.ack ?? 'none').toLowerCase();
@@ -129,6 +132,7 @@ export class C2dQueues {
     }
     const message: QueuedMessage = { ...fields, seq: this.store.insertMessage(fields), deliveryCount: 0 };
     queue.entries.push({ message });
+    this.store.afterCommit(stored);
     this.pump(input.deviceId);
     return message;
   }
@@ -192,9 +196,7 @@ export class C2dQueues {
     const queue = this.queues.get(deviceId);
     if (!queue) return 0;
     const entries = [...queue.entries];
-    this.store.transaction(() => {
-      for (const entry of entries) this.finish(queue, entry, 'Purged', nowMs);
-    });
+    for (const entry of entries) this.finish(queue, entry, 'Purged', nowMs);
     return entries.length;
   }
 
@@ -252,21 +254,20 @@ export class C2dQueues {
     if (at < 0) return;
     queue.entries.splice(at, 1);
     const { message } = entry;
-    this.store.transaction(() => {
-      this.store.deleteMessage(message.seq);
-      if (ackWantsFeedback(message.ack, status)) {
-        this.feedback.add(
-          {
-            originalMessageId: message.messageId ?? '',
-            deviceGenerationId: this.registry.get(message.deviceId)?.generationId ?? '',
-            deviceId: message.deviceId,
-            enqueuedTimeUtc: new Date(nowMs).toISOString(),
-            statusCode: status,
-            description: DESCRIPTIONS[status],
-          },
-          nowMs,
-        );
-      }
-    });
+    // Both writes go in the same group commit: the message leaves and its feedback appears together.
+    this.store.deleteMessage(message.seq);
+    if (ackWantsFeedback(message.ack, status)) {
+      this.feedback.add(
+        {
+          originalMessageId: message.messageId ?? '',
+          deviceGenerationId: this.registry.get(message.deviceId)?.generationId ?? '',
+          deviceId: message.deviceId,
+          enqueuedTimeUtc: new Date(nowMs).toISOString(),
+          statusCode: status,
+          description: DESCRIPTIONS[status],
+        },
+        nowMs,
+      );
+    }
   }
 }

@@ -12,7 +12,8 @@ import { C2dQueues } from './c2d-queue.js';
 import type { HubContext } from './context.js';
 import { FeedbackQueue } from './feedback-queue.js';
 import { createHttpServer } from './http/server.js';
-import { defaultStateDir, readHubInstance, removeHubInstance, writeHubInstance } from './instance-file.js';
+import { DEFAULT_PORT, STANDARD_EXTRA_PORTS, defaultStateDir } from './defaults.js';
+import { readHubInstance, removeHubInstance, writeHubInstance } from './instance-file.js';
 import { createTlsServer } from './listener.js';
 import type { TlsListener } from './listener.js';
 import type { DeviceIdentity } from './model.js';
@@ -24,14 +25,11 @@ import { HubStore } from './store.js';
 import { ensureCertificates } from './tls.js';
 import { serveWebSockets } from './websocket.js';
 
-export { defaultStateDir, readHubInstance } from './instance-file.js';
+export { DEFAULT_PORT, STANDARD_EXTRA_PORTS, defaultStateDir } from './defaults.js';
+export { readHubInstance } from './instance-file.js';
 export type { HubInstance } from './instance-file.js';
 export type { DeviceIdentity } from './model.js';
 export { HubError } from './errors.js';
-
-export const DEFAULT_PORT = 8883;
-/** With `standardPorts`, the hub also listens where unmodified clients look: AMQPS and HTTPS. */
-export const STANDARD_EXTRA_PORTS = [5671, 443];
 
 export interface HubOptions {
   /** Where the hub keeps its state (SQLite, certificates). Default: `defaultStateDir()`. */

@@ -4,7 +4,6 @@
  * the running hub instead of starting another on the same state, and lets scripts use it without flags.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export interface HubInstance {
@@ -18,12 +17,6 @@ export interface HubInstance {
 }
 
 const FILE = 'hub.json';
-
-/** `$XDG_STATE_HOME/iot-c2d/hub`, else `~/.local/state/iot-c2d/hub`. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
-  return join(base, 'iot-c2d', 'hub');
-}
 
 function alive(pid: number): boolean {
   try {

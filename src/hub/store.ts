@@ -2,8 +2,13 @@
  * The hub's durable state, in SQLite (WAL): shared access policies, device identities, queued C2D messages
  * and feedback records not yet taken by a reader. Everything else is rebuilt at start-up.
  *
- * Writes are synchronous and small; WAL with `synchronous = NORMAL` survives a killed process (not a power
- * cut), which is the promise: a hub restart, even after SIGKILL, loses no queued message.
+ * WAL with `synchronous = NORMAL` survives a killed process (not a power cut), which is the promise: a hub
+ * restart, even after SIGKILL, loses no queued message.
+ *
+ * Group commit: message and feedback writes are queued and committed together, in one transaction, when the
+ * event loop turns (`setImmediate`). A commit costs far more than a row, so under load many messages share
+ * one. Whoever must not answer before the data is on disk (accepting a C2D send) waits with `afterCommit`.
+ * Identity and policy writes are rare and commit at once (after what is queued, keeping order).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -38,6 +43,11 @@ export interface StoredFeedback {
 export class HubStore {
   private readonly db: Database.Database;
   private readonly stmt;
+  private queued: Array<() => void> = [];
+  private committed: Array<() => void> = [];
+  private scheduled: NodeJS.Immediate | undefined;
+  private nextSeq: number;
+  private nextFeedbackId: number;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -58,19 +68,51 @@ export class HubStore {
       messages: db.prepare<[], { seq: number; device_id: string; doc: string; body: Buffer; delivery_count: number }>(
         'SELECT seq, device_id, doc, body, delivery_count FROM messages ORDER BY seq',
       ),
-      insertMessage: db.prepare('INSERT INTO messages (device_id, doc, body) VALUES (?, ?, ?)'),
+      insertMessage: db.prepare('INSERT INTO messages (seq, device_id, doc, body) VALUES (?, ?, ?, ?)'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE seq = ?'),
       deleteMessagesOf: db.prepare('DELETE FROM messages WHERE device_id = ?'),
       setDeliveryCount: db.prepare('UPDATE messages SET delivery_count = ? WHERE seq = ?'),
       feedback: db.prepare<[], { id: number; created_ms: number; record: string }>('SELECT id, created_ms, record FROM feedback ORDER BY id'),
-      insertFeedback: db.prepare('INSERT INTO feedback (created_ms, record) VALUES (?, ?)'),
+      insertFeedback: db.prepare('INSERT INTO feedback (id, created_ms, record) VALUES (?, ?, ?)'),
+      maxSeq: db.prepare<[], { n: number | null }>("SELECT max(seq) AS n FROM (SELECT seq FROM messages UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'messages')"),
+      maxFeedbackId: db.prepare<[], { n: number | null }>('SELECT max(id) AS n FROM feedback'),
       deleteFeedback: db.prepare('DELETE FROM feedback WHERE id = ?'),
     };
+    this.nextSeq = (this.stmt.maxSeq.get()?.n ?? 0) + 1;
+    this.nextFeedbackId = (this.stmt.maxFeedbackId.get()?.n ?? 0) + 1;
   }
 
-  /** Runs `fn` in one transaction: all of its writes land, or none. */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /** Calls `fn` once every write queued so far is committed (at once if none is waiting). */
+  afterCommit(fn: () => void): void {
+    if (this.queued.length === 0) fn();
+    else this.committed.push(fn);
+  }
+
+  /** Commits what is queued, now. */
+  commit(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    const writes = this.queued;
+    const callbacks = this.committed;
+    this.queued = [];
+    this.committed = [];
+    if (writes.length > 0) {
+      this.db.transaction(() => {
+        for (const write of writes) write();
+      })();
+    }
+    for (const callback of callbacks) callback();
+  }
+
+  private queue(write: () => void): void {
+    this.queued.push(write);
+    this.scheduled ??= setImmediate(() => this.commit());
+  }
+
+  /** A rare write that commits at once, after what is queued. */
+  private now(write: () => void): void {
+    this.commit();
+    this.db.transaction(write)();
   }
 
   getMeta(key: string): string | undefined {
@@ -78,7 +120,7 @@ export class HubStore {
   }
 
   setMeta(key: string, value: string): void {
-    this.stmt.setMeta.run(key, value);
+    this.now(() => this.stmt.setMeta.run(key, value));
   }
 
   policies(): SharedAccessPolicy[] {
@@ -91,7 +133,7 @@ export class HubStore {
   }
 
   putPolicy(policy: SharedAccessPolicy): void {
-    this.stmt.putPolicy.run(policy.name, policy.primaryKey, policy.secondaryKey, JSON.stringify(policy.rights));
+    this.now(() => this.stmt.putPolicy.run(policy.name, policy.primaryKey, policy.secondaryKey, JSON.stringify(policy.rights)));
   }
 
   devices(): DeviceIdentity[] {
@@ -99,11 +141,11 @@ export class HubStore {
   }
 
   putDevice(device: DeviceIdentity): void {
-    this.stmt.putDevice.run(device.deviceId, JSON.stringify(device));
+    this.now(() => this.stmt.putDevice.run(device.deviceId, JSON.stringify(device)));
   }
 
   deleteDevice(deviceId: string): void {
-    this.transaction(() => {
+    this.now(() => {
       this.stmt.deleteDevice.run(deviceId);
       this.stmt.deleteMessagesOf.run(deviceId);
     });
@@ -119,18 +161,21 @@ export class HubStore {
     }));
   }
 
-  /** Stores a new message and returns its sequence number. */
+  /** Queues a new message and returns its sequence number. */
   insertMessage(message: Omit<QueuedMessage, 'seq' | 'deliveryCount'>): number {
     const { deviceId, body, ...doc } = message;
-    return Number(this.stmt.insertMessage.run(deviceId, JSON.stringify(doc satisfies MessageDoc), body).lastInsertRowid);
+    const seq = this.nextSeq++;
+    const json = JSON.stringify(doc satisfies MessageDoc);
+    this.queue(() => this.stmt.insertMessage.run(seq, deviceId, json, body));
+    return seq;
   }
 
   deleteMessage(seq: number): void {
-    this.stmt.deleteMessage.run(seq);
+    this.queue(() => this.stmt.deleteMessage.run(seq));
   }
 
   setDeliveryCount(seq: number, count: number): void {
-    this.stmt.setDeliveryCount.run(count, seq);
+    this.queue(() => this.stmt.setDeliveryCount.run(count, seq));
   }
 
   feedback(): StoredFeedback[] {
@@ -138,16 +183,20 @@ export class HubStore {
   }
 
   insertFeedback(record: FeedbackRecord, createdMs: number): number {
-    return Number(this.stmt.insertFeedback.run(createdMs, JSON.stringify(record)).lastInsertRowid);
+    const id = this.nextFeedbackId++;
+    const json = JSON.stringify(record);
+    this.queue(() => this.stmt.insertFeedback.run(id, createdMs, json));
+    return id;
   }
 
   deleteFeedback(ids: readonly number[]): void {
-    this.transaction(() => {
+    this.queue(() => {
       for (const id of ids) this.stmt.deleteFeedback.run(id);
     });
   }
 
   close(): void {
+    this.commit();
     this.db.close();
   }
 }

@@ -6,7 +6,6 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface HubCertificates {
   caPath: string;
@@ -31,6 +30,8 @@ export async function ensureCertificates(stateDir: string): Promise<HubCertifica
   const paths = { ca: join(dir, 'ca.pem'), caKey: join(dir, 'ca-key.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server-key.pem') };
   if (!(existsSync(paths.caKey) && existsSync(paths.key) && stillGood(paths.ca) && stillGood(paths.cert))) {
     mkdirSync(dir, { recursive: true });
+    // Loaded only when certificates are made: it is slow to import, and that happens once per state directory.
+    const { generate } = await import('selfsigned');
     const notBeforeDate = new Date(Date.now() - DAY);
     const ca = await generate([{ name: 'commonName', value: 'iot-c2d local hub CA' }], {
       keyType: 'ec',

@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub } from '../helpers/hub.js';
 import type { TestHub } from '../helpers/hub.js';
-import { hubArgs, jsonLines, killStarted, runCli } from '../helpers/cli.js';
+import { hubArgs, jsonLines, killStarted, execCli } from '../helpers/cli.js';
 
 let hub: TestHub;
 
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe('send --count, purge, feedback', () => {
   it('sends until the queue is full, purges them all, and reports Purged for one', async () => {
-    const sent = await runCli(['send', 'offline', 'reading', '--count', '100', '--rate', '0', '--ack', 'full', '--message-id', 'm', '--json', ...hubArgs(hub)]);
+    const sent = await execCli(['send', 'offline', 'reading', '--count', '100', '--rate', '0', '--ack', 'full', '--message-id', 'm', '--json', ...hubArgs(hub)]);
     expect(sent.code).toBe(1);
     const lines = jsonLines(sent.stdout);
     expect(lines).toHaveLength(50);
@@ -32,12 +32,12 @@ describe('send --count, purge, feedback', () => {
     );
     expect(hub.queueDepth('offline')).toBe(50);
 
-    const purged = await runCli(['purge', 'offline', '--json', ...hubArgs(hub)]);
+    const purged = await execCli(['purge', 'offline', '--json', ...hubArgs(hub)]);
     expect(purged.code).toBe(0);
     expect(jsonLines(purged.stdout)).toEqual([{ type: 'purged', deviceId: 'offline', purged: 50 }]);
     expect(hub.queueDepth('offline')).toBe(0);
 
-    const feedback = await runCli(['feedback', '--message-id', 'm-7', '--timeout', '20', '--json', ...hubArgs(hub)]);
+    const feedback = await execCli(['feedback', '--message-id', 'm-7', '--timeout', '20', '--json', ...hubArgs(hub)]);
     const records = jsonLines(feedback.stdout);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ type: 'feedback', messageId: 'm-7', deviceId: 'offline', status: 'Purged', description: 'Message purged' });
@@ -49,10 +49,10 @@ describe('send --count, purge, feedback', () => {
   });
 
   it('purge in words, and of a missing device: not found, exit 1', async () => {
-    const empty = await runCli(['purge', 'offline', ...hubArgs(hub)]);
+    const empty = await execCli(['purge', 'offline', ...hubArgs(hub)]);
     expect(empty.code).toBe(0);
     expect(empty.stdout).toBe('Purged 0 message(s) from the queue of device offline.\n');
-    const missing = await runCli(['purge', 'ghost', ...hubArgs(hub)]);
+    const missing = await execCli(['purge', 'ghost', ...hubArgs(hub)]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^iot-c2d: Device 'ghost' not found on this hub: iot-c2d device create ghost creates it/);
   });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempStateDir } from '../helpers/hub.js';
-import { killStarted, runCli, startCli } from '../helpers/cli.js';
+import { killStarted, execCli, startCli } from '../helpers/cli.js';
 
 afterEach(killStarted);
 
@@ -35,7 +35,7 @@ describe('the README tutorial', () => {
     const receiver = startCli(receiveCommand, { env });
     await receiver.waitFor(/receiving as device 'demo' over mqtt/, 'stderr');
 
-    const sender = await runCli(sendCommand, { env });
+    const sender = await execCli(sendCommand, { env });
     expect(sender.stdout).toMatch(/^Sent message message_0 to device demo: enqueued \(ack full\)\.\nFeedback for message message_0 on device demo: Success, \d+ ms after the enqueue\.\n$/);
     expect(sender.stderr).toMatch(/^iot-c2d: no --hub given: using the local hub on localhost:\d+ \(.*\)\.\n$/);
     expect(sender.code).toBe(0);
@@ -53,7 +53,7 @@ describe('the README tutorial', () => {
     const hubExit = await hub.exited;
     expect(hubExit.code).toBe(0);
     // The hub removed its instance file: the next command says no hub runs.
-    const after = await runCli(['device', 'list'], { env });
+    const after = await execCli(['device', 'list'], { env });
     expect(after.code).toBe(2);
     expect(after.stderr).toContain(`no iot-c2d hub is running on ${join(env.XDG_STATE_HOME, 'iot-c2d', 'hub')}`);
   });

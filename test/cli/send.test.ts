@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub } from '../helpers/hub.js';
 import type { TestHub } from '../helpers/hub.js';
-import { hubArgs, jsonLines, killStarted, runCli } from '../helpers/cli.js';
+import { hubArgs, jsonLines, killStarted, execCli } from '../helpers/cli.js';
 
 let hub: TestHub;
 
@@ -19,7 +19,7 @@ afterAll(async () => {
 
 describe('send --wait', () => {
   it('to a device that never connects: exit 1 after --timeout with a timeout message', async () => {
-    const result = await runCli(['send', 'never', 'anyone?', '--wait', '--timeout', '2', '--message-id', 'lonely', ...hubArgs(hub)]);
+    const result = await execCli(['send', 'never', 'anyone?', '--wait', '--timeout', '2', '--message-id', 'lonely', ...hubArgs(hub)]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('Sent message lonely to device never: enqueued (ack full).\n');
     expect(result.stderr).toBe(
@@ -31,10 +31,10 @@ describe('send --wait', () => {
 
   it('prints records about other messages on stderr instead of dropping them', async () => {
     // A Purged record waiting in the hub's feedback queue, about a message this send did not send.
-    expect((await runCli(['send', 'elsewhere', 'old', '--ack', 'full', '--message-id', 'stale-1', ...hubArgs(hub)])).code).toBe(0);
-    expect((await runCli(['purge', 'elsewhere', ...hubArgs(hub)])).stdout).toContain('Purged 1 message(s)');
+    expect((await execCli(['send', 'elsewhere', 'old', '--ack', 'full', '--message-id', 'stale-1', ...hubArgs(hub)])).code).toBe(0);
+    expect((await execCli(['purge', 'elsewhere', ...hubArgs(hub)])).stdout).toContain('Purged 1 message(s)');
 
-    const result = await runCli(['send', 'elsewhere', 'new', '--wait', '--timeout', '1', '--message-id', 'fresh-1', '--json', ...hubArgs(hub)]);
+    const result = await execCli(['send', 'elsewhere', 'new', '--wait', '--timeout', '1', '--message-id', 'fresh-1', '--json', ...hubArgs(hub)]);
     expect(result.code).toBe(1);
     expect(jsonLines(result.stdout).map((line) => line.type)).toEqual(['sent']);
     expect(result.stderr).toContain(
@@ -53,20 +53,20 @@ describe('send: usage errors exit 2 with one line', () => {
     ['--count 0', ['--count', '0'], /^iot-c2d: --count 0 is not a positive whole number\./],
   ];
   it.each(cases)('%s', async (_name, extra, message) => {
-    const result = await runCli(['send', 'never', 'payload', ...extra, ...hubArgs(hub)]);
+    const result = await execCli(['send', 'never', 'payload', ...extra, ...hubArgs(hub)]);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.code).toBe(2);
   });
 
   it('a device the hub does not know: exit 1, not found', async () => {
-    const result = await runCli(['send', 'ghost', 'boo', ...hubArgs(hub)]);
+    const result = await execCli(['send', 'ghost', 'boo', ...hubArgs(hub)]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^iot-c2d: Device 'ghost' not found on this hub/);
   });
 
   it('takes the payload from stdin when none is given', async () => {
-    const result = await runCli(['send', 'never', '--json', '--message-id', 'piped', ...hubArgs(hub)], { stdin: 'from a pipe' });
+    const result = await execCli(['send', 'never', '--json', '--message-id', 'piped', ...hubArgs(hub)], { stdin: 'from a pipe' });
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)).toEqual([expect.objectContaining({ type: 'sent', messageId: 'piped', payload: 'from a pipe', ack: 'none' })]);
   });

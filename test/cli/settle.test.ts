@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub } from '../helpers/hub.js';
 import type { TestHub } from '../helpers/hub.js';
 import { openRegistry } from '../helpers/clients.js';
-import { deviceArgs, hubArgs, jsonLines, killStarted, pollUntil, runCli, startCli } from '../helpers/cli.js';
+import { deviceArgs, hubArgs, jsonLines, killStarted, pollUntil, execCli, startCli } from '../helpers/cli.js';
 
 let hub: TestHub;
 
@@ -23,7 +23,7 @@ describe('receive --settle', () => {
     const receiver = startCli(['receive', '--transport', 'amqp', '--settle', 'reject', '--count', '1', ...deviceArgs(hub, 'rejecter')]);
     await receiver.waitFor(/receiving as device 'rejecter' over amqp/, 'stderr');
 
-    const sender = await runCli(['send', 'rejecter', 'no thanks', '--ack', 'full', '--wait', '--message-id', 'refused-1', '--json', ...hubArgs(hub)]);
+    const sender = await execCli(['send', 'rejecter', 'no thanks', '--ack', 'full', '--wait', '--message-id', 'refused-1', '--json', ...hubArgs(hub)]);
     expect(sender.code).toBe(1);
     const feedback = jsonLines(sender.stdout).find((line) => line.type === 'feedback');
     expect(feedback).toMatchObject({ messageId: 'refused-1', deviceId: 'rejecter', status: 'Rejected' });
@@ -36,7 +36,7 @@ describe('receive --settle', () => {
   });
 
   it('reject or abandon over MQTT is a usage error (exit 2) that says why and what to use', async () => {
-    const result = await runCli(['receive', '--settle', 'abandon', ...deviceArgs(hub, 'rejecter')]);
+    const result = await execCli(['receive', '--settle', 'abandon', ...deviceArgs(hub, 'rejecter')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       'iot-c2d: --settle abandon is not available over mqtt: the device SDK acknowledges (completes) each MQTT message as it arrives. Use --transport amqp, amqp-ws or http.\n',

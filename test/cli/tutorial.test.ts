@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub } from '../helpers/hub.js';
 import type { TestHub } from '../helpers/hub.js';
-import { deviceArgs, hubArgs, jsonLines, killStarted, runCli, startCli } from '../helpers/cli.js';
+import { deviceArgs, hubArgs, jsonLines, killStarted, execCli, startCli } from '../helpers/cli.js';
 
 let hub: TestHub;
 
@@ -26,7 +26,7 @@ describe('the tutorial, with --json', () => {
     const receiver = startCli(['receive', '--count', '1', '--json', ...deviceArgs(hub, 'demo')]);
     await receiver.waitFor(/receiving as device 'demo' over mqtt/, 'stderr');
 
-    const sender = await runCli([
+    const sender = await execCli([
       'send', 'demo', '--ack', 'full', '--wait', '--prop', 'Property=PropMsg_0', '--message-id', 'message_0',
       '--correlation-id', 'correlation_0', PAYLOAD, '--json', ...hubArgs(hub),
     ]);
@@ -57,12 +57,12 @@ describe('the tutorial, with --json', () => {
   it('prints the same in words without --json, and non-UTF-8 payloads as base64', async () => {
     const receiver = startCli(['receive', '--count', '2', ...deviceArgs(hub, 'demo')]);
     await receiver.waitFor(/receiving as device/, 'stderr');
-    const text = await runCli(['send', 'demo', 'hello \u001b[31mworld', '--message-id', 'words', '--content-type', 'text/plain', ...hubArgs(hub)]);
+    const text = await execCli(['send', 'demo', 'hello \u001b[31mworld', '--message-id', 'words', '--content-type', 'text/plain', ...hubArgs(hub)]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('Sent message words to device demo: enqueued (ack none).');
     const file = join(hub.stateDir, 'payload.bin');
     writeFileSync(file, Buffer.from([0xff, 0x00, 0x01]));
-    const binary = await runCli(['send', 'demo', '--file', file, '--message-id', 'file', ...hubArgs(hub)]);
+    const binary = await execCli(['send', 'demo', '--file', file, '--message-id', 'file', ...hubArgs(hub)]);
     expect(binary.code).toBe(0);
     const received = await receiver.exited;
     expect(received.code).toBe(0);

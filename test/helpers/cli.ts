@@ -1,13 +1,15 @@
 /**
- * The built `iot-c2d` (dist/cli/main.js) as a child process: run a command to its end, or start one and
- * wait for what it prints. `npm test` builds first; `npx vitest run test/cli` needs `npm run build`.
+ * The built `iot-c2d` (dist/cli/main.js) as a child process. `npm test` builds first; `npx vitest run
+ * test/cli` needs `npm run build`.
  *
- * Children get a clean environment: no IOTHUB_* variables, no NODE_EXTRA_CA_CERTS, and XDG_STATE_HOME in a
- * temporary directory, so that no test ever finds (or needs) a hub in the user's own state directory.
+ * * `execCli` (to its end), `startCli` (wait for what it prints), `runInTerminal` (in a pty): children get a
+ *   clean environment: no IOTHUB_* variables, no NODE_EXTRA_CA_CERTS, and XDG_STATE_HOME in a temporary
+ *   directory, so that no test ever finds (or needs) a hub in the user's own state directory.
+ * * `runCli` + `waitForLine`: the child with the test's own environment plus `env`.
  */
 import { spawn } from 'node:child_process';
 import pty from 'node-pty';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,7 +93,7 @@ export function startCli(args: string[], options?: CliOptions): CliProcess {
 }
 
 /** Runs `iot-c2d args...` to its end. */
-export function runCli(args: string[], options?: CliOptions): Promise<CliResult> {
+export function execCli(args: string[], options?: CliOptions): Promise<CliResult> {
   return new CliProcess(args, options).exited;
 }
 
@@ -138,4 +140,33 @@ export function runInTerminal(args: string[], options: Pick<CliOptions, 'env'> =
   let output = '';
   term.onData((data) => (output += data));
   return new Promise((resolveExit) => term.onExit(({ exitCode }) => resolveExit({ code: exitCode, output })));
+}
+
+export interface Running {
+  child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name). */
+  exited: Promise<number | string>;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Waits until stdout has a complete line matching `pattern`. */
+export async function waitForLine(running: Running, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = running.stdout().split('\n').slice(0, -1).find((l) => pattern.test(l));
+    if (line !== undefined) return line;
+    if (Date.now() > deadline) throw new Error(`No line matching ${pattern} within ${timeoutMs} ms. stdout: ${running.stdout()} stderr: ${running.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -5,9 +5,9 @@ import type { CommandModule } from 'yargs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactConnectionString } from '../../core/connection-string.js';
-import { DEFAULT_PORT, defaultStateDir, startHub } from '../../hub/index.js';
+import { DEFAULT_PORT, defaultStateDir } from '../../hub/defaults.js';
 import type { Hub } from '../../hub/index.js';
-import { EXIT } from '../usage.js';
+import { EXIT, UsageError } from '../usage.js';
 
 interface HubArgs {
   port: number;
@@ -68,13 +68,14 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       .example('$0 hub --device demo-device', 'Start the hub with one device and print both connection strings')
       .example('$0 hub --port 0 --json', 'Start on a free port and print the details for a script')
       .check((args) => {
-        if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`--port ${args.port} is not a port: give 0-65535.`);
-        if (!(args['max-delivery-count'] >= 1 && args['max-delivery-count'] <= 100)) throw new Error('--max-delivery-count must be 1 to 100.');
-        if (!(args['feedback-delay'] >= 0 && args['feedback-delay'] <= 60)) throw new Error('--feedback-delay must be 0 to 60 seconds.');
+        if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError(`--port ${args.port} is not a port: give 0-65535.`);
+        if (!(args['max-delivery-count'] >= 1 && args['max-delivery-count'] <= 100)) throw new UsageError('--max-delivery-count must be 1 to 100.');
+        if (!(args['feedback-delay'] >= 0 && args['feedback-delay'] <= 60)) throw new UsageError('--feedback-delay must be 0 to 60 seconds.');
         return true;
       }),
   handler: async (args) => {
     const devices = [...new Set(args.device)];
+    const { startHub } = await import('../../hub/index.js');
     const hub = await startHub({
       stateDir: args['state-dir'],
       port: args.port,

@@ -86,8 +86,7 @@ function c2dSendRoute(ctx: HubContext): LinkRoute {
         return;
       }
       try {
-        ctx.queues.enqueue({ ...input, deviceId });
-        delivery.accept();
+        ctx.queues.enqueue({ ...input, deviceId }, () => delivery.accept());
       } catch (err) {
         if (!(err instanceof HubError)) throw err;
         delivery.reject({ condition: CONDITIONS[err.code], description: err.message });

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConnectionStringError,
+  maskKey,
+  parseDeviceConnectionString,
+  parseServiceConnectionString,
+  redactConnectionString,
+} from '../../src/core/connection-string.js';
+
+const KEY = Buffer.alloc(32, 1).toString('base64');
+
+function error(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectionStringError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConnectionStringError');
+}
+
+describe('connection strings', () => {
+  it('parses service and device strings', () => {
+    expect(parseServiceConnectionString(`HostName=h.azure-devices.net;SharedAccessKeyName=service;SharedAccessKey=${KEY}`)).toEqual({
+      kind: 'service',
+      hostName: 'h.azure-devices.net',
+      keyName: 'service',
+      key: KEY,
+    });
+    expect(parseDeviceConnectionString(`HostName=localhost;DeviceId=d1;SharedAccessKey=${KEY};GatewayHostName=localhost:8883`)).toEqual({
+      kind: 'device',
+      hostName: 'localhost',
+      deviceId: 'd1',
+      key: KEY,
+      gatewayHostName: 'localhost:8883',
+    });
+  });
+
+  it('names the missing or malformed field', () => {
+    expect(error(() => parseDeviceConnectionString(`HostName=h;SharedAccessKey=${KEY}`))).toMatch(/has no DeviceId/);
+    expect(error(() => parseServiceConnectionString(`HostName=h;SharedAccessKey=${KEY}`))).toMatch(/has no SharedAccessKeyName/);
+    expect(error(() => parseServiceConnectionString('HostName=h;SharedAccessKeyName=s;SharedAccessKey=short'))).toMatch(/SharedAccessKey is not a base64 key/);
+    expect(error(() => parseDeviceConnectionString(`HostName=bad host;DeviceId=d;SharedAccessKey=${KEY}`))).toMatch(/HostName "bad host" is not a host name/);
+    expect(error(() => parseDeviceConnectionString('garbage'))).toMatch(/without "="/);
+    expect(error(() => parseDeviceConnectionString(''))).toMatch(/is empty/);
+  });
+
+  it('tells a device string from a service string', () => {
+    expect(error(() => parseServiceConnectionString(`HostName=h;DeviceId=d;SharedAccessKey=${KEY}`))).toMatch(/That is a device connection string/);
+    expect(error(() => parseDeviceConnectionString(`HostName=h;SharedAccessKeyName=s;SharedAccessKey=${KEY}`))).toMatch(/That is a service connection string/);
+  });
+
+  it('masks keys', () => {
+    expect(maskKey(KEY)).toBe(`${KEY.slice(0, 4)}…`);
+    const redacted = redactConnectionString(`HostName=h;DeviceId=d;SharedAccessKey=${KEY}`);
+    expect(redacted).not.toContain(KEY);
+    expect(redacted).toBe(`HostName=h;DeviceId=d;SharedAccessKey=${KEY.slice(0, 4)}…`);
+  });
+});

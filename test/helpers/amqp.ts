@@ -1,0 +1,75 @@
+/** A bare AMQP 1.0 client (rhea) for tests that go around the SDK: raw CBS, raw link attaches. */
+import type { Connection, EventContext, Message, Receiver, Sender } from 'rhea';
+import rhea from 'rhea';
+import { rootCertificates } from 'node:tls';
+import { randomUUID } from 'node:crypto';
+import type { Hub } from '../../src/hub/index.js';
+
+export interface RawAmqp {
+  connection: Connection;
+  /** Puts a token on $cbs; resolves with the status code the hub answers. */
+  putToken(token: string, audience: string): Promise<number>;
+  /** Attaches a link; resolves 'open', or the error condition the hub detaches it with. */
+  attach(kind: 'sender' | 'receiver', address: string): Promise<{ outcome: string; link: Sender | Receiver }>;
+  close(): void;
+}
+
+export async function rawAmqp(hub: Hub): Promise<RawAmqp> {
+  const container = rhea.create_container();
+  const connection = container.connect({
+    host: 'localhost',
+    hostname: 'localhost',
+    port: hub.port,
+    transport: 'tls',
+    ca: [...rootCertificates, hub.caPem],
+    servername: 'localhost',
+    reconnect: false,
+  } as never);
+  await new Promise<void>((resolve, reject) => {
+    connection.once('connection_open', () => resolve());
+    connection.once('disconnected', (ctx: EventContext) => reject(ctx.error ?? new Error('disconnected')));
+  });
+  const cbsSender = connection.open_sender({ target: { address: '$cbs' } });
+  const cbsReceiver = connection.open_receiver({ source: { address: '$cbs' } });
+  const pending = new Map<string, (status: number) => void>();
+  cbsReceiver.on('message', (ctx: EventContext) => {
+    const msg = ctx.message as Message;
+    pending.get(String(msg.correlation_id))?.(Number(msg.application_properties?.['status-code']));
+  });
+  await new Promise<void>((resolve) => cbsSender.once('sendable', () => resolve()));
+  const putToken = (token: string, audience: string): Promise<number> =>
+    new Promise((resolve) => {
+      const id = randomUUID();
+      pending.set(id, resolve);
+      cbsSender.send({
+        message_id: id,
+        to: '$cbs',
+        reply_to: 'cbs',
+        application_properties: { operation: 'put-token', type: 'servicebus.windows.net:sastoken', name: audience },
+        body: token,
+      });
+    });
+  return {
+    connection,
+    putToken,
+    attach: (kind, address) =>
+      new Promise((resolve) => {
+        let settled = false;
+        const link = kind === 'sender' ? connection.open_sender({ target: { address } }) : connection.open_receiver({ source: { address } });
+        link.once(kind === 'sender' ? 'sender_open' : 'receiver_open', () => {
+          // The hub attaches, then detaches at once when it refuses. Frames arrive in order, so once a later
+          // $cbs round trip completes, a refusal would have arrived.
+          void putToken('barrier', 'barrier').then(() => {
+            if (!settled) resolve({ outcome: 'open', link });
+            settled = true;
+          });
+        });
+        link.once(kind === 'sender' ? 'sender_error' : 'receiver_error', (ctx: EventContext) => {
+          const error = (ctx.sender ?? ctx.receiver)?.error as { condition?: string } | undefined;
+          settled = true;
+          resolve({ outcome: error?.condition ?? 'error', link });
+        });
+      }),
+    close: () => connection.close(),
+  };
+}
