@@ -1,0 +1,176 @@
+/**
+ * `iot-c2d device create|list|show|delete`: the hub's identity registry. `create` prints the new device's
+ * connection string on stdout (alone, so `$(iot-c2d device create x)` captures it); keys are masked on a
+ * terminal unless --show-keys, and printed in full when stdout is not a terminal.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import type { DeviceInfo, RegistrySide } from '../../clients/types.js';
+import { checkId } from '../../core/iothub-names.js';
+import { hubOptions, resolveHub } from '../connection.js';
+import type { CommonArgs } from '../connection.js';
+import { explainFailure } from '../failures.js';
+import { Output, connectionStringForDisplay, fullKeys, note, printable } from '../output.js';
+import { EXIT, UsageError } from '../usage.js';
+
+interface DeviceArgs extends CommonArgs {
+  deviceId: string;
+  'show-keys': boolean;
+}
+
+/** A device as `--json` prints it. */
+export interface DeviceLine {
+  type: 'device';
+  deviceId: string;
+  status: string;
+  connectionState: string;
+  cloudToDeviceMessageCount: number;
+  generationId: string;
+  /** create and show only; the key masked unless printed in full (see fullKeys). */
+  connectionString?: string;
+}
+
+export interface DeletedLine {
+  type: 'deleted';
+  deviceId: string;
+}
+
+function deviceLine(info: DeviceInfo, connectionString?: string): DeviceLine {
+  const line: DeviceLine = {
+    type: 'device',
+    deviceId: info.deviceId,
+    status: info.status,
+    connectionState: info.connectionState,
+    cloudToDeviceMessageCount: info.cloudToDeviceMessageCount,
+    generationId: info.generationId,
+  };
+  if (connectionString !== undefined) line.connectionString = connectionString;
+  return line;
+}
+
+async function openRegistry(args: CommonArgs): Promise<RegistrySide> {
+  const hub = await resolveHub(args);
+  const { RegistryClient } = await import('../../clients/registry-client.js');
+  return new RegistryClient({ connectionString: hub.connectionString, ...(hub.ca ? { ca: hub.ca } : {}) });
+}
+
+function checkDeviceId(deviceId: string): void {
+  const problem = checkId('device id', deviceId);
+  if (problem) throw new UsageError(problem);
+}
+
+const KEYS_HELP = 'Print the key in full (default: masked on a terminal, in full when stdout is not a terminal)';
+
+function idCommand(
+  command: string,
+  describe: string,
+  examples: Array<[string, string]>,
+  run: (registry: RegistrySide, args: DeviceArgs, out: Output) => Promise<void>,
+  withKeys = false,
+): CommandModule<object, DeviceArgs> {
+  return {
+    command: `${command} <deviceId>`,
+    describe,
+    builder: (y: Argv) => {
+      // Built step by step (--show-keys only where keys are printed), so typed as the result it makes.
+      let b = hubOptions(y.positional('deviceId', { type: 'string', demandOption: true, describe: 'The device id' })) as unknown as Argv<DeviceArgs>;
+      if (withKeys) b = b.option('show-keys', { type: 'boolean', default: false, describe: KEYS_HELP });
+      for (const [example, what] of examples) b = b.example(example, what);
+      return b;
+    },
+    handler: async (args) => {
+      checkDeviceId(args.deviceId);
+      const registry = await openRegistry(args);
+      try {
+        await run(registry, args, new Output(args.json));
+      } catch (err) {
+        throw explainFailure(err, args.deviceId);
+      }
+      process.exitCode = EXIT.ok;
+    },
+  };
+}
+
+function showDevice(info: DeviceInfo, connectionString: string): string {
+  const rows: Array<[string, string]> = [
+    ['Device id', info.deviceId],
+    ['Status', info.status],
+    ['Connection state', info.connectionState],
+    ['C2D messages queued', String(info.cloudToDeviceMessageCount)],
+    ['Generation id', info.generationId],
+    ['Connection string', connectionString],
+  ];
+  return rows.map(([label, value]) => `${`${label}:`.padEnd(21)}${printable(value)}`).join('\n');
+}
+
+const createCommand = idCommand(
+  'create',
+  "Register a device and print its connection string (key masked on a terminal unless --show-keys)",
+  [
+    ['$0 device create sensor-1', 'Create a device on the local hub'],
+    ['export IOTHUB_DEVICE_CONNECTION_STRING=$($0 device create sensor-1)', 'Keep its connection string (in full: stdout is not a terminal)'],
+  ],
+  async (registry, args, out) => {
+    const info = await registry.create(args.deviceId);
+    const cs = connectionStringForDisplay(registry.deviceConnectionString(info), args['show-keys']);
+    out.record(deviceLine(info, cs), () => cs);
+    note(`created device '${info.deviceId}'${fullKeys(args['show-keys']) ? '' : ' (key masked: --show-keys prints it)'}.`);
+  },
+  true,
+);
+
+const showCommand = idCommand(
+  'show',
+  "Print a device's registry entry and connection string (key masked on a terminal unless --show-keys)",
+  [['$0 device show sensor-1', 'Status, connection state, queued C2D messages and connection string']],
+  async (registry, args, out) => {
+    const info = await registry.get(args.deviceId);
+    const cs = connectionStringForDisplay(registry.deviceConnectionString(info), args['show-keys']);
+    out.record(deviceLine(info, cs), () => showDevice(info, cs));
+  },
+  true,
+);
+
+const deleteCommand = idCommand(
+  'delete',
+  'Delete a device (its queued C2D messages and pending feedback go with it)',
+  [['$0 device delete sensor-1', 'Delete the device']],
+  async (registry, args, out) => {
+    await registry.delete(args.deviceId);
+    const line: DeletedLine = { type: 'deleted', deviceId: args.deviceId };
+    out.record(line, () => `Deleted device ${args.deviceId}.`);
+  },
+);
+
+const listCommand: CommandModule<object, CommonArgs> = {
+  command: 'list',
+  describe: 'List the devices: id, status, connection state, queued C2D messages',
+  builder: (y) => hubOptions(y).example('$0 device list --json', 'One JSON object per device'),
+  handler: async (args) => {
+    const registry = await openRegistry(args);
+    const out = new Output(args.json);
+    const devices = await registry.list().catch((err: unknown) => {
+      throw explainFailure(err);
+    });
+    const width = Math.max(9, ...devices.map((d) => d.deviceId.length)) + 2;
+    if (!args.json && devices.length > 0) process.stdout.write(`${'DEVICE'.padEnd(width)}${'STATUS'.padEnd(10)}${'CONNECTION'.padEnd(14)}QUEUED\n`);
+    for (const info of devices) {
+      out.record(deviceLine(info), () => `${printable(info.deviceId).padEnd(width)}${info.status.padEnd(10)}${info.connectionState.padEnd(14)}${info.cloudToDeviceMessageCount}`);
+    }
+    if (devices.length === 0) note('no devices yet: iot-c2d device create <id> registers one.');
+    process.exitCode = EXIT.ok;
+  },
+};
+
+export const deviceCommand: CommandModule = {
+  command: 'device <command>',
+  describe: "Manage the hub's devices: create, list, show, delete",
+  builder: (y) =>
+    y
+      .command(createCommand)
+      .command(listCommand)
+      .command(showCommand)
+      .command(deleteCommand)
+      .demandCommand(1, 'Give a device command: create, list, show or delete.')
+      .example('$0 device create sensor-1', 'Register a device and print its connection string'),
+  handler: () => undefined,
+};

@@ -1,0 +1,188 @@
+/**
+ * `iot-c2d receive [deviceId]`: the device side of the C2D tutorial (its SimulatedDevice): connects as the
+ * device and prints each C2D message as it arrives, with its ids and its system and custom properties, then
+ * settles it (`--settle`). Runs until `--count` messages, `--timeout` seconds, or Ctrl+C.
+ *
+ * The device is `--device <connection string>` (or $IOTHUB_DEVICE_CONNECTION_STRING), or a device id whose
+ * key is read from the hub's registry (the local hub by default).
+ */
+import type { CommandModule } from 'yargs';
+import { receivedLine } from '../../clients/records.js';
+import type { DeviceSide, ReceivedMessage, Settlement } from '../../clients/types.js';
+import type { DeviceTransport } from '../../core/types.js';
+import { DEVICE_TRANSPORTS } from '../../core/types.js';
+import { DEVICE_ENV, deviceOption, hubOptions, resolveDevice, resolveHub } from '../connection.js';
+import type { CommonArgs, DeviceTarget } from '../connection.js';
+import { explainFailure } from '../failures.js';
+import { closeWithin, exitCodeFor, latch, timer, watchInterrupt } from '../interrupt.js';
+import { Output, note, payloadText, printable } from '../output.js';
+import { EXIT, UsageError, fail } from '../usage.js';
+
+interface ReceiveArgs extends CommonArgs {
+  deviceId?: string;
+  device?: string;
+  transport: DeviceTransport;
+  settle: Settlement;
+  count?: number;
+  timeout?: number;
+}
+
+const SETTLEMENTS: readonly Settlement[] = ['complete', 'reject', 'abandon'];
+const PAST: Record<Settlement, string> = { complete: 'completed', reject: 'rejected', abandon: 'abandoned' };
+const isMqtt = (transport: DeviceTransport): boolean => transport === 'mqtt' || transport === 'mqtt-ws';
+
+/** The device's connection string: --device / $IOTHUB_DEVICE_CONNECTION_STRING, or the registry's key for the id. */
+async function deviceTarget(args: ReceiveArgs): Promise<DeviceTarget> {
+  const given = await resolveDevice(args);
+  if (given) {
+    if (args.deviceId !== undefined && args.deviceId !== given.parsed.deviceId) {
+      throw new UsageError(`The device connection string is for device '${given.parsed.deviceId}', not '${args.deviceId}': drop one of the two.`);
+    }
+    return given;
+  }
+  if (args.deviceId === undefined) {
+    throw new UsageError(`Which device? Give its id (iot-c2d receive demo), --device <device connection string>, or $${DEVICE_ENV}.`);
+  }
+  const hub = await resolveHub(args);
+  const { RegistryClient } = await import('../../clients/registry-client.js');
+  const registry = new RegistryClient({ connectionString: hub.connectionString, ...(hub.ca ? { ca: hub.ca } : {}) });
+  let connectionString: string;
+  try {
+    connectionString = registry.deviceConnectionString(await registry.get(args.deviceId));
+  } catch (err) {
+    throw explainFailure(err, args.deviceId);
+  }
+  const { parseDeviceConnectionString } = await import('../../core/connection-string.js');
+  return { connectionString, parsed: parseDeviceConnectionString(connectionString), ...(hub.ca ? { ca: hub.ca } : {}) };
+}
+
+function describeMessage(message: ReceivedMessage, n: number, settled: string): string {
+  // Over MQTT, iothub-ack arrives in the property bag; it is a system property, shown as such.
+  const bagAck = message.properties.find(([key]) => key === 'iothub-ack')?.[1];
+  const properties = message.ack === undefined && bagAck !== undefined ? message.properties.filter(([key]) => key !== 'iothub-ack') : message.properties;
+  const rows: Array<[string, string | undefined]> = [
+    ['Data', payloadText(message.payload)],
+    ['Message id', message.messageId],
+    ['Correlation id', message.correlationId],
+    ['To', message.to],
+    ['Expiry (UTC)', message.expiryTimeUtc],
+    ['Content type', message.contentType],
+    ['Content encoding', message.contentEncoding],
+    ['User id', message.userId],
+    ['Ack', message.ack ?? bagAck],
+    ['Lock token', message.lockToken],
+    ...properties.map(([key, value]): [string, string] => ['Property', `${key}=${value}`]),
+    ['Settled', settled],
+  ];
+  const lines = rows.filter((row): row is [string, string] => row[1] !== undefined).map(([label, value]) => `  ${`${label}:`.padEnd(18)}${printable(value)}`);
+  return [`Message ${n} received at ${new Date(message.receivedMs).toISOString()} over ${message.transport}:`, ...lines].join('\n');
+}
+
+export const receiveCommand: CommandModule<object, ReceiveArgs> = {
+  command: 'receive [deviceId]',
+  describe: 'Connect as a device and print each C2D message it receives (the device of the tutorial)',
+  builder: (y) =>
+    deviceOption(hubOptions(y.positional('deviceId', { type: 'string', describe: "The device's id: its key is read from the hub's registry (instead of --device)" })))
+      .option('transport', { choices: DEVICE_TRANSPORTS, default: 'mqtt' as DeviceTransport, describe: 'Device protocol' })
+      .option('settle', {
+        choices: SETTLEMENTS,
+        default: 'complete' as Settlement,
+        describe: 'What to do with each message (reject and abandon need amqp, amqp-ws or http: MQTT completes on arrival)',
+      })
+      .option('count', { type: 'number', describe: 'Stop after this many messages' })
+      .option('timeout', { type: 'number', describe: 'Stop after this many seconds (exit 1 if --count was not reached)' })
+      .example('$0 receive demo', 'The tutorial: receive as device "demo" of the local hub until Ctrl+C')
+      .example('$0 receive --device "$IOTHUB_DEVICE_CONNECTION_STRING" --transport amqp --settle reject', 'Reject every message over AMQP')
+      .example('$0 receive demo --count 1 --timeout 30 --json', 'Wait up to 30 s for one message and print it as JSON')
+      .check((args) => {
+        if (args.count !== undefined && !(Number.isInteger(args.count) && args.count >= 1)) throw new Error(`--count ${args.count} is not a positive whole number.`);
+        if (args.timeout !== undefined && !(args.timeout > 0)) throw new Error(`--timeout ${args.timeout} is not a positive number of seconds.`);
+        return true;
+      }),
+  handler: async (args) => {
+    const settle = args.settle;
+    if (settle !== 'complete' && isMqtt(args.transport)) {
+      throw new UsageError(
+        `--settle ${settle} is not available over ${args.transport}: the device SDK acknowledges (completes) each MQTT message as it arrives. Use --transport amqp, amqp-ws or http.`,
+      );
+    }
+    const target = await deviceTarget(args);
+    const out = new Output(args.json);
+    const { DeviceClient } = await import('../../clients/device-client.js');
+    let device: DeviceSide;
+    try {
+      device = await DeviceClient.open({
+        connectionString: target.connectionString,
+        transport: args.transport,
+        autoComplete: false,
+        ...(target.ca ? { ca: target.ca } : {}),
+      });
+    } catch (err) {
+      throw explainFailure(err, target.parsed.deviceId);
+    }
+    const interrupt = watchInterrupt();
+    const deadline = timer(args.timeout === undefined ? undefined : args.timeout * 1000);
+    const enough = latch();
+    let received = 0;
+    let printed = 0;
+    let settleFailures = 0;
+    let wasRetrying = false;
+    device.onState((state) => {
+      if (state.status === 'retrying') {
+        wasRetrying = true;
+        note(`connection lost, retrying: ${state.reason ?? 'no reason given'}`);
+      } else if (state.status === 'connected' && wasRetrying) {
+        wasRetrying = false;
+        note('connected again.');
+      }
+    });
+    device.onMessage((message) => {
+      if (args.count !== undefined && received >= args.count) {
+        // Beyond --count: not printed as received. MQTT has acknowledged it already; others go back to the queue.
+        const id = message.messageId ?? '(no id)';
+        if (isMqtt(args.transport)) note(`message ${id} arrived after --count ${args.count} was reached; MQTT acknowledged it on arrival (the hub counts it completed).`);
+        else {
+          note(`message ${id} arrived after --count ${args.count} was reached: abandoned, back in the queue for the next receiver.`);
+          device.settle(message.id, 'abandon').catch(() => undefined);
+        }
+        return;
+      }
+      received += 1;
+      const n = received;
+      device.settle(message.id, settle).then(
+        () => isMqtt(args.transport) ? `${PAST.complete} (MQTT acknowledges on arrival)` : PAST[settle],
+        (err: unknown) => {
+          settleFailures += 1;
+          const reason = explainFailure(err).message;
+          note(`could not ${settle} message ${message.messageId ?? n}: ${reason}`);
+          return `failed (${reason})`;
+        },
+      ).then((settled) => {
+        out.record(receivedLine(device.deviceId, message), () => describeMessage(message, n, settled));
+        printed += 1;
+        if (args.count !== undefined && printed >= args.count) enough.resolve();
+      });
+    });
+    const transport = args.transport;
+    const limits = [args.count !== undefined ? `${args.count} message(s)` : '', args.timeout !== undefined ? `${args.timeout} s` : ''].filter(Boolean).join(' or ');
+    note(`receiving as device '${device.deviceId}' over ${transport}${limits ? `, until ${limits}` : ''} (Ctrl+C to stop).`);
+    try {
+      const ended = await Promise.race([enough.promise.then(() => 'count' as const), deadline.done.then(() => 'timeout' as const), interrupt.signal]);
+      if (ended === 'SIGINT' || ended === 'SIGTERM') {
+        note(`stopped: ${received} message(s) received.`);
+        process.exitCode = exitCodeFor(ended);
+      } else if (ended === 'timeout' && args.count !== undefined) {
+        fail(`Received ${received} of ${args.count} message(s) within ${args.timeout} s (--timeout).`, EXIT.failure);
+      } else if (settleFailures > 0) {
+        fail(`${settleFailures} message(s) could not be settled (see above).`, EXIT.failure);
+      } else {
+        if (ended === 'timeout') note(`stopped after ${args.timeout} s (--timeout): ${received} message(s) received.`);
+        process.exitCode = EXIT.ok;
+      }
+    } finally {
+      deadline.cancel();
+      interrupt.dispose();
+      await closeWithin(device);
+    }
+  },
+};
