@@ -28,3 +28,13 @@ export class Collector<T> {
     return waitFor(() => this.items.find(match), timeoutMs, 'a matching item');
   }
 }
+
+/** The error a promise rejects with; fails the test if it resolves instead. */
+export async function rejectionOf<E = Error>(promise: Promise<unknown>): Promise<E> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection, but the promise resolved');
+    },
+    (err: E) => err,
+  );
+}

@@ -13,6 +13,7 @@ import { createSasToken } from '../../src/core/sas.js';
 import { openRegistry } from '../helpers/clients.js';
 import { rawAmqp } from '../helpers/amqp.js';
 import { startTestHub } from '../helpers/hub.js';
+import { rejectionOf } from '../helpers/wait.js';
 import type { TestHub } from '../helpers/hub.js';
 
 const require = createRequire(import.meta.url);
@@ -28,19 +29,11 @@ beforeAll(async () => {
 });
 afterAll(async () => hub?.dispose());
 
-async function rejection(promise: Promise<unknown>): Promise<ClientError> {
-  return promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (err: ClientError) => err,
-  );
-}
 
 describe('refused credentials', () => {
   it('a wrong device key is refused (CONNACK 5) and reported in one sentence', async () => {
     const cs = formatDeviceConnectionString({ ...parseDeviceConnectionString(hub.deviceConnectionString('dev1')), key: WRONG_KEY });
-    const err = await rejection(DeviceClient.open({ connectionString: cs, ca: hub.caPem }));
+    const err = await rejectionOf<ClientError>(DeviceClient.open({ connectionString: cs, ca: hub.caPem }));
     expect(err.kind).toBe('unauthorized');
     expect(err.message).toBe("The hub refused the key of device 'dev1': check SharedAccessKey in the device connection string.");
     expect(hub.logs.some((l) => /mqtt: refused connection of "dev1": The SAS token is not signed with a key of device 'dev1'/.test(l))).toBe(true);
@@ -48,7 +41,7 @@ describe('refused credentials', () => {
 
   it('a wrong device key over AMQP is refused by CBS (401)', async () => {
     const cs = formatDeviceConnectionString({ ...parseDeviceConnectionString(hub.deviceConnectionString('dev1')), key: WRONG_KEY });
-    const err = await rejection(DeviceClient.open({ connectionString: cs, ca: hub.caPem, transport: 'amqp' }));
+    const err = await rejectionOf<ClientError>(DeviceClient.open({ connectionString: cs, ca: hub.caPem, transport: 'amqp' }));
     expect(err.kind).toBe('unauthorized');
   });
 
@@ -71,13 +64,13 @@ describe('refused credentials', () => {
 
   it('a wrong service key is refused and reported in one sentence', async () => {
     const cs = parseServiceConnectionString(hub.serviceConnectionString());
-    const err = await rejection(ServiceClient.open({ connectionString: `HostName=${cs.hostName};SharedAccessKeyName=${cs.keyName};SharedAccessKey=${WRONG_KEY}`, ca: hub.caPem }));
+    const err = await rejectionOf<ClientError>(ServiceClient.open({ connectionString: `HostName=${cs.hostName};SharedAccessKeyName=${cs.keyName};SharedAccessKey=${WRONG_KEY}`, ca: hub.caPem }));
     expect(err.kind).toBe('unauthorized');
     expect(err.message).toMatch(/^The hub refused the key of policy "iothubowner".*check SharedAccessKey in the service connection string\.$/);
   });
 
   it('an untrusted certificate is reported as such, not as a hang', async () => {
-    const err = await rejection(ServiceClient.open({ connectionString: hub.serviceConnectionString() }));
+    const err = await rejectionOf<ClientError>(ServiceClient.open({ connectionString: hub.serviceConnectionString() }));
     expect(err.kind).toBe('certificate');
     expect(err.message).toMatch(/not trusted.*--ca/);
   });
@@ -85,7 +78,7 @@ describe('refused credentials', () => {
   it('a registry call with a policy lacking RegistryWrite is refused (401, UnauthorizedError)', async () => {
     const registry = openRegistry({ ...hub, serviceConnectionString: () => hub.serviceConnectionString('registryRead') });
     expect((await registry.list()).map((d) => d.deviceId)).toContain('dev1');
-    const err = await rejection(registry.create('not-allowed'));
+    const err = await rejectionOf<ClientError>(registry.create('not-allowed'));
     expect(err.kind).toBe('unauthorized');
     expect((err.cause as Error).name).toBe('UnauthorizedError');
   });

@@ -12,6 +12,7 @@ import { message, openDevice, openService } from '../helpers/clients.js';
 import { startTestHub } from '../helpers/hub.js';
 import type { TestHub } from '../helpers/hub.js';
 import type { Collector } from '../helpers/wait.js';
+import { rejectionOf } from '../helpers/wait.js';
 
 const SPECIALS = "!#$%&'*+-.^_`|~";
 
@@ -33,14 +34,6 @@ afterAll(async () => {
   await hub?.dispose();
 });
 
-async function refusal(promise: Promise<unknown>): Promise<ClientError> {
-  return promise.then(
-    () => {
-      throw new Error('expected the send to be refused');
-    },
-    (err: ClientError) => err,
-  );
-}
 
 describe('a device over MQTT', () => {
   it('receives payload, ids, content type and encoding, expiry and special-character properties intact', async () => {
@@ -97,14 +90,14 @@ describe('a device over MQTT', () => {
 
 describe('refusals', () => {
   it('refuses a property name or value outside IoT Hub’s character set, naming it', async () => {
-    const err = await refusal(service.send('dev1', message({ properties: [['has space', 'x']] })));
+    const err = await rejectionOf<ClientError>(service.send('dev1', message({ properties: [['has space', 'x']] })));
     expect(err.message).toMatch(/Property name "has space" contains a space/);
-    const err2 = await refusal(service.send('dev1', message({ properties: [['ok', 'a/b']] })));
+    const err2 = await rejectionOf<ClientError>(service.send('dev1', message({ properties: [['ok', 'a/b']] })));
     expect(err2.message).toMatch(/value of property "ok" contains "\/"/);
   });
 
   it('reports an unknown device as not found (DeviceNotFoundError)', async () => {
-    const err = await refusal(service.send('no-such-device', message()));
+    const err = await rejectionOf<ClientError>(service.send('no-such-device', message()));
     expect(err.kind).toBe('device-not-found');
     expect((err.cause as Error).name).toBe('DeviceNotFoundError');
     expect(err.message).toMatch(/no-such-device.*not registered/);
@@ -113,14 +106,14 @@ describe('refusals', () => {
   it('refuses the 51st queued message (DeviceMaximumQueueDepthExceededError)', async () => {
     for (let i = 0; i < 50; i++) await service.send('offline', message({ ack: 'none', messageId: `q-${i}` }));
     expect(hub.queueDepth('offline')).toBe(50);
-    const err = await refusal(service.send('offline', message({ ack: 'none' })));
+    const err = await rejectionOf<ClientError>(service.send('offline', message({ ack: 'none' })));
     expect(err.kind).toBe('queue-full');
     expect((err.cause as Error).name).toBe('DeviceMaximumQueueDepthExceededError');
   });
 
   it('refuses a message of 64 KB + 1 byte before sending it, naming the size and the limit', async () => {
     const big = message({ payload: Buffer.alloc(64 * 1024 + 1, 0x61), ack: 'none' });
-    const err = await refusal(service.send('dev1', big));
+    const err = await rejectionOf<ClientError>(service.send('dev1', big));
     expect(err.message).toMatch(/65537 bytes.*at most 65536/);
   });
 

@@ -7,6 +7,7 @@ import type { ClientError } from '../../src/clients/errors.js';
 import type { RegistryClient } from '../../src/clients/registry-client.js';
 import { openDevice, openRegistry, openService, message } from '../helpers/clients.js';
 import { startTestHub } from '../helpers/hub.js';
+import { rejectionOf } from '../helpers/wait.js';
 import type { TestHub } from '../helpers/hub.js';
 
 let hub: TestHub;
@@ -17,14 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => hub?.dispose());
 
-async function failure(promise: Promise<unknown>): Promise<ClientError> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (err: ClientError) => err,
-  );
-}
 
 it('creates a device with generated keys, and a connection string that connects', async () => {
   const created = await registry.create('reg-1');
@@ -52,10 +45,10 @@ it('gets and lists devices, with the C2D queue depth', async () => {
 });
 
 it('refuses a duplicate with DeviceAlreadyExistsError and an invalid id with ArgumentError', async () => {
-  const duplicate = await failure(registry.create('reg-1'));
+  const duplicate = await rejectionOf<ClientError>(registry.create('reg-1'));
   expect((duplicate.cause as Error).name).toBe('DeviceAlreadyExistsError');
   expect(duplicate.kind).toBe('device-exists');
-  const invalid = await failure(registry.create('invalid/name'));
+  const invalid = await rejectionOf<ClientError>(registry.create('invalid/name'));
   expect((invalid.cause as Error).name).toBe('ArgumentError');
   expect(invalid.message).toMatch(/contains "\/"/);
 });
@@ -64,7 +57,7 @@ it('deletes a device, after which get, delete and purge say DeviceNotFound', asy
   await registry.create('reg-3');
   await registry.delete('reg-3');
   for (const attempt of [registry.get('reg-3'), registry.delete('reg-3'), registry.purge('reg-3')]) {
-    const err = await failure(attempt);
+    const err = await rejectionOf<ClientError>(attempt);
     expect(err.kind).toBe('device-not-found');
     expect((err.cause as Error).name).toBe('DeviceNotFoundError');
   }
