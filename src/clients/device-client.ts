@@ -14,13 +14,13 @@ import type { DeviceTransport } from '../core/types.js';
 import { explain } from './errors.js';
 import type { ClientError } from './errors.js';
 import { LinkStateCell } from './link-state.js';
+import { Reconnector } from './reconnect.js';
 import { HubAgent, caBundle, probeTls } from './trust.js';
 import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types.js';
 
 const require = createRequire(import.meta.url);
 const device = require('azure-iot-device') as typeof import('azure-iot-device');
 
-const RECONNECT_DELAYS_MS = [250, 1000, 2000, 5000, 10_000];
 
 /** `wss://{gateway}/$iothub/websocket`, keeping a port the gateway names (the SDK always writes :443). */
 function websocketUri(credentials: { gatewayHostName?: string; host: string }): string {
@@ -87,9 +87,7 @@ export class DeviceClient implements DeviceSide {
   private readonly unsettled = new Map<number, SdkMessage>();
   private nextId = 1;
   private autoComplete: boolean;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private attempt = 0;
-  private closed = false;
+  private readonly reconnector = new Reconnector(this.link, () => this.reconnect());
 
   private constructor(private readonly options: DeviceClientOptions) {
     this.cs = parseDeviceConnectionString(options.connectionString);
@@ -118,14 +116,17 @@ export class DeviceClient implements DeviceSide {
   /** Connects and starts receiving; rejects with a ClientError (one sentence) when that fails. */
   static async open(options: DeviceClientOptions): Promise<DeviceClient> {
     const client = new DeviceClient(options);
+    client.link.set({ status: 'connecting' });
     try {
       await client.connect();
     } catch (err) {
-      client.closed = true;
+      client.reconnector.stop();
       client.client.removeAllListeners();
       await client.client.close().catch(() => undefined);
+      client.link.set({ status: 'disconnected', reason: (err as Error).message });
       throw err;
     }
+    client.link.set({ status: 'connected' });
     return client;
   }
 
@@ -167,8 +168,7 @@ export class DeviceClient implements DeviceSide {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.reconnectTimer);
+    this.reconnector.stop();
     this.client.removeAllListeners();
     try {
       await this.client.close();
@@ -182,8 +182,8 @@ export class DeviceClient implements DeviceSide {
     return explain(err, { what: 'device connection string', deviceId: this.deviceId });
   }
 
+  /** Connects and subscribes, or rejects with a ClientError; the callers set the state. */
   private async connect(): Promise<void> {
-    this.link.set({ status: 'connecting' });
     const gateway = this.cs.gatewayHostName ?? this.cs.hostName;
     try {
       await probeTls(gateway, DEFAULT_PORTS[this.transport], this.ca, 'device connection string');
@@ -199,12 +199,8 @@ export class DeviceClient implements DeviceSide {
       this.client.removeListener('message', this.onSdkMessage);
       this.client.on('message', this.onSdkMessage);
     } catch (err) {
-      const error = this.explain(err);
-      this.link.set({ status: 'disconnected', reason: error.message });
-      throw error;
+      throw this.explain(err);
     }
-    this.attempt = 0;
-    this.link.set({ status: 'connected' });
   }
 
   private received(msg: SdkMessage): void {
@@ -248,22 +244,15 @@ export class DeviceClient implements DeviceSide {
     }
   }
 
-  /** The connection dropped: show why, and reconnect with growing delays until it works or we close. */
+  /** The connection dropped: show why; the reconnector tries again. */
   private lost(reason: string): void {
-    if (this.closed || this.reconnectTimer) return;
     this.unsettled.clear();
-    this.link.set({ status: 'retrying', reason });
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.attempt, RECONNECT_DELAYS_MS.length - 1)] as number;
-    this.attempt += 1;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.client.removeListener('message', this.onSdkMessage);
-      this.client
-        .close()
-        .catch(() => undefined)
-        .then(() => this.connect())
-        .catch((err: ClientError) => this.lost(err.message));
-    }, delay);
-    this.reconnectTimer.unref();
+    this.reconnector.lost(reason);
+  }
+
+  private async reconnect(): Promise<void> {
+    this.client.removeListener('message', this.onSdkMessage);
+    await this.client.close().catch(() => undefined);
+    await this.connect();
   }
 }

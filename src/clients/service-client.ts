@@ -16,6 +16,7 @@ import type { FeedbackRecord } from '../core/types.js';
 import { ClientError, explain } from './errors.js';
 import { checkOutgoing } from './outgoing.js';
 import { LinkStateCell } from './link-state.js';
+import { Reconnector } from './reconnect.js';
 import { caBundle, probeTls } from './trust.js';
 import type { FeedbackBatch, LinkState, OutgoingMessage, SendResult, ServiceSide } from './types.js';
 
@@ -26,7 +27,6 @@ const { Message } = require('azure-iothub/dist/common-core/message.js') as typeo
 
 const AMQPS_PORT = 5671;
 const NO_RETRY = { shouldRetry: () => false, nextRetryTimeout: () => 0 };
-const RECONNECT_DELAYS_MS = [250, 1000, 2000, 5000, 10_000];
 
 export interface ServiceClientOptions {
   connectionString: string;
@@ -64,9 +64,7 @@ export class ServiceClient implements ServiceSide {
   private readonly link = new LinkStateCell();
   private readonly feedbackLink = new LinkStateCell({ status: 'disconnected', reason: 'not started' });
   private feedbackListener: ((batch: FeedbackBatch) => void) | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private attempt = 0;
-  private closed = false;
+  private readonly reconnector = new Reconnector(this.link, () => this.connect().then(() => this.attachFeedback()));
 
   private constructor(options: ServiceClientOptions) {
     this.cs = parseServiceConnectionString(options.connectionString);
@@ -77,15 +75,23 @@ export class ServiceClient implements ServiceSide {
     this.client.on('disconnect', () => this.lost('the hub closed the connection'));
   }
 
+  private lost(reason: string): void {
+    this.reconnector.lost(reason);
+    if (this.feedbackListener) this.feedbackLink.set({ status: 'retrying', reason });
+  }
+
   /** Connects; rejects with a ClientError (one sentence) when the hub cannot be reached or refuses. */
   static async open(options: ServiceClientOptions): Promise<ServiceClient> {
     const client = new ServiceClient(options);
+    client.link.set({ status: 'connecting' });
     try {
       await client.connect();
     } catch (err) {
-      client.closed = true;
+      client.reconnector.stop();
+      client.link.set({ status: 'disconnected', reason: (err as Error).message });
       throw err;
     }
+    client.link.set({ status: 'connected' });
     return client;
   }
 
@@ -131,8 +137,7 @@ export class ServiceClient implements ServiceSide {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.reconnectTimer);
+    this.reconnector.stop();
     this.client.removeAllListeners('disconnect');
     try {
       await this.client.close();
@@ -147,18 +152,14 @@ export class ServiceClient implements ServiceSide {
     return explain(err, { what: 'service connection string', keyName: this.cs.keyName, ...(deviceId ? { deviceId } : {}) });
   }
 
+  /** Connects, or rejects with a ClientError; the callers set the state. */
   private async connect(): Promise<void> {
-    this.link.set({ status: 'connecting' });
     try {
       await probeTls(this.cs.hostName, AMQPS_PORT, this.ca, 'service connection string');
       await this.client.open();
     } catch (err) {
-      const error = this.explain(err);
-      this.link.set({ status: 'disconnected', reason: error.message });
-      throw error;
+      throw this.explain(err);
     }
-    this.attempt = 0;
-    this.link.set({ status: 'connected' });
   }
 
   private async attachFeedback(): Promise<void> {
@@ -185,21 +186,5 @@ export class ServiceClient implements ServiceSide {
       this.feedbackLink.set({ status: 'disconnected', reason: error.message });
       throw error;
     }
-  }
-
-  /** The connection dropped: show why, and reconnect with growing delays until it works or we close. */
-  private lost(reason: string): void {
-    if (this.closed || this.reconnectTimer) return;
-    this.link.set({ status: 'retrying', reason });
-    if (this.feedbackListener) this.feedbackLink.set({ status: 'retrying', reason });
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.attempt, RECONNECT_DELAYS_MS.length - 1)] as number;
-    this.attempt += 1;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.connect()
-        .then(() => this.attachFeedback())
-        .catch((err: ClientError) => this.lost(err.message));
-    }, delay);
-    this.reconnectTimer.unref();
   }
 }

@@ -212,7 +212,8 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
         clearInterval(sweep);
         removeHubInstance(stateDir);
         for (const listener of servers) listener.server.close();
-        amqp.close();
+        // Connections end by closing their sockets, without AMQP close frames: the SDKs' AMQP transports
+        // notice a dropped socket at once and reconnect, but hang on a close frame (docs/sdk-notes.md).
         http.close();
         for (const client of wss.clients) client.terminate();
         wss.close();

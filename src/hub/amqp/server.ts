@@ -28,7 +28,6 @@ export interface AmqpServer {
   handle(socket: Duplex): void;
   /** Serves an AMQP-over-WebSocket client (an accepted `ws` WebSocket). */
   handleWebSocket(ws: unknown): void;
-  close(): void;
 }
 
 const CBS = '$cbs';
@@ -196,13 +195,7 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     },
     handleWebSocket: (ws) => {
       container.websocket_accept(ws as never, connectionOptions as never);
-    },
-    close: () => {
-      for (const connection of open) {
-        connection.close();
-      }
-      open.clear();
-    },
+    }
   };
 }
 

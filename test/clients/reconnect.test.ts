@@ -1,0 +1,39 @@
+/**
+ * The wrappers when the hub goes away and comes back: both sides show "retrying" with the reason, and
+ * reconnect by themselves (issue: TUI, behaviour under faults; the clients carry it).
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, expect, it } from 'vitest';
+import type { LinkState } from '../../src/clients/types.js';
+import type { DeviceTransport } from '../../src/core/types.js';
+import { startHub } from '../../src/hub/index.js';
+import { message, openDevice, openService } from '../helpers/clients.js';
+import { tempStateDir } from '../helpers/hub.js';
+import { Collector, waitFor } from '../helpers/wait.js';
+
+const stateDir = tempStateDir();
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+it.each<DeviceTransport>(['mqtt', 'amqp'])('service and %s device show retrying while the hub is down, then reconnect and deliver', async (transport) => {
+  const hub = await startHub({ stateDir, port: 0 });
+  const { service, feedback } = await openService(hub);
+  const { device, received } = await openDevice(hub, 'steady', { transport });
+  const deviceStates = new Collector<LinkState>();
+  const serviceStates = new Collector<LinkState>();
+  device.onState(deviceStates.push);
+  service.onState(serviceStates.push);
+
+  await hub.stop();
+  await deviceStates.waitForMatch((s) => s.status === 'retrying');
+  await serviceStates.waitForMatch((s) => s.status === 'retrying');
+  await waitFor(() => /Nothing is listening at localhost:\d+/.test(device.state().reason ?? ''), 5000, 'the reason');
+
+  const again = await startHub({ stateDir, port: hub.port });
+  await waitFor(() => device.state().status === 'connected' && service.state().status === 'connected', 15_000, 'both sides back');
+  await service.send('steady', message({ messageId: `back-${transport}`, ack: 'full' }));
+  await received.waitForMatch((m) => m.messageId === `back-${transport}`);
+  expect((await feedback.waitForMatch((r) => r.originalMessageId === `back-${transport}`)).statusCode).toBe('Success');
+  await device.close();
+  await service.close();
+  await again.stop();
+});
