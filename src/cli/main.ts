@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { createRequire } from 'node:module';
 import { ConnectionStringError } from '../core/connection-string.js';
 import { hubCommand } from './commands/hub.js';
+import { tuiCommand } from './commands/tui.js';
 import { EXIT, UsageError, fail } from './usage.js';
 
 const require = createRequire(import.meta.url);
@@ -16,9 +17,9 @@ const { version } = require('../../package.json') as { version: string };
 export async function main(argv: string[]): Promise<void> {
   const parser = yargs(argv)
     .scriptName('iot-c2d')
-    .usage('$0 <command> [options]\n\nAzure IoT Hub cloud-to-device messaging from one terminal, on a local hub or on Azure.')
+    .usage('$0 [command] [options]\n\nAzure IoT Hub cloud-to-device messaging from one terminal, on a local hub or on Azure.\nWith no command: the terminal UI (iot-c2d tui).')
+    .command(tuiCommand)
     .command(hubCommand)
-    .demandCommand(1, 'Give a command: iot-c2d --help lists them.')
     .strict()
     .version(version)
     .alias('v', 'version')
