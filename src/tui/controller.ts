@@ -46,6 +46,17 @@ export interface ControllerOptions {
   onQuit?: () => void;
 }
 
+/** Closing must not hang the exit: a client that does not confirm within `ms` is left behind. */
+function closeWithin(close: () => Promise<void>, ms = 1000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 function errorText(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return (message.split('\n')[0] ?? '').trim() || 'unknown error';
@@ -462,7 +473,7 @@ export class Controller {
     const service = this.service;
     this.service = undefined;
     this.registry = undefined;
-    if (service) await service.close().catch(() => undefined);
+    if (service) await closeWithin(() => service.close());
   }
 
   // ---------------------------------------------------------------- device side
@@ -514,7 +525,7 @@ export class Controller {
     for (const off of this.deviceUnsubscribe.splice(0)) off();
     const device = this.device;
     this.device = undefined;
-    if (device) await device.close().catch(() => undefined);
+    if (device) await closeWithin(() => device.close());
   }
 
   private switchTransport(): void {
@@ -769,7 +780,7 @@ export class Controller {
       for (const off of this.unsubscribe.splice(0)) off();
       await Promise.all([this.closeDevice(), this.closeService()]);
       this.store.close();
-      await this.connector.shutdown().catch(() => undefined);
+      await closeWithin(() => this.connector.shutdown(), 5000);
       this.options.onQuit?.();
     })();
     return this.closing;

@@ -45,14 +45,22 @@ export async function runTui(connector: TuiConnector, options: RunOptions = {}):
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
 
+  // After SIGHUP the terminal is gone: writing to it fails, which must not stop the clean shutdown.
+  const ignore = (): void => undefined;
+  stdout.on('error', ignore);
+  stdin.on('error', ignore);
+
   stdout.write(ENTER_ALT);
   const ink = render(<App controller={controller} />, { stdin, stdout, exitOnCtrlC: false, patchConsole: false, maxFps: 30 });
+  // Ink unmounts itself on a signal (signal-exit): ask for its exit promise now, or it is never resolved.
+  const inkExited = ink.waitUntilExit().catch(() => undefined);
   void controller.start();
   await done;
   ink.unmount();
-  await ink.waitUntilExit().catch(() => undefined);
+  await inkExited;
   for (const signal of signals) process.off(signal, onSignal);
   restore();
+  stdin.pause();
   process.off('exit', restore);
   return 0;
 }

@@ -14,7 +14,6 @@ import { DEVICE_TRANSPORTS } from '../../core/types.js';
 import type { DeviceTransport } from '../../core/types.js';
 import { DEFAULT_PORT, defaultStateDir, readHubInstance, startHub } from '../../hub/index.js';
 import type { TuiConnector } from '../../tui/connector.js';
-import { runTui } from '../../tui/start.js';
 import { UsageError } from '../usage.js';
 
 export const DEMO_DEVICE = 'demo-device';
@@ -56,8 +55,10 @@ function hostOf(serviceCs: string | undefined, deviceCs: string | undefined): st
   return '(not given)';
 }
 
+type Opener = Pick<TuiConnector, 'openService' | 'openDevice'>;
+
 /** Opening each side, with the CA (and, for device strings, the gateway) of the hub in use. */
-function opener(ca: string | undefined, deviceGateway?: string): Pick<TuiConnector, 'openService' | 'openDevice'> {
+function opener(ca: string | undefined, deviceGateway?: string): Opener {
   return {
     openService: async (connectionString) => {
       const service = await ServiceClient.open({ connectionString, ...(ca ? { ca } : {}) });
@@ -65,6 +66,30 @@ function opener(ca: string | undefined, deviceGateway?: string): Pick<TuiConnect
       return { service, registry };
     },
     openDevice: (connectionString, transport, autoComplete) => DeviceClient.open({ connectionString, transport, autoComplete, ...(ca ? { ca } : {}) }),
+  };
+}
+
+/**
+ * Starts opening the initial connections at once, while the UI code (Ink, React) is still loading; the
+ * TUI's first request for the same string gets the connection already under way. Later requests open anew.
+ */
+function headStart(open: Opener, serviceCs: string, deviceCs: string, transport: DeviceTransport): Opener {
+  let service: ReturnType<Opener['openService']> | undefined = open.openService(serviceCs);
+  let device: ReturnType<Opener['openDevice']> | undefined = open.openDevice(deviceCs, transport, true);
+  // Failures are reported when the TUI asks for the connection; none is left unhandled meanwhile.
+  service.catch(() => undefined);
+  device.catch(() => undefined);
+  return {
+    openService: (cs) => {
+      const early = cs === serviceCs ? service : undefined;
+      service = undefined;
+      return early ?? open.openService(cs);
+    },
+    openDevice: (cs, t, autoComplete) => {
+      const early = cs === deviceCs && t === transport && autoComplete ? device : undefined;
+      device = undefined;
+      return early ?? open.openDevice(cs, t, autoComplete);
+    },
   };
 }
 
@@ -90,7 +115,7 @@ async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
       serviceConnectionString: running.serviceConnectionString,
       deviceConnectionString: registry.deviceConnectionString(info),
       caPath: running.caPath,
-      ...opener(ca, gateway),
+      ...headStart(opener(ca, gateway), running.serviceConnectionString, registry.deviceConnectionString(info), args.transport),
       shutdown: async () => undefined,
     };
   }
@@ -111,7 +136,7 @@ async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
     serviceConnectionString: started.serviceConnectionString(),
     deviceConnectionString: started.deviceConnectionString(DEMO_DEVICE),
     caPath: started.caPath,
-    ...opener(started.caPem, `localhost:${started.port}`),
+    ...headStart(opener(started.caPem, `localhost:${started.port}`), started.serviceConnectionString(), started.deviceConnectionString(DEMO_DEVICE), args.transport),
     shutdown: async () => {
       await started.stop();
       log.end();
@@ -139,6 +164,9 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
       }),
   handler: async (args) => {
     if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(NOT_A_TERMINAL);
+    // Ink and React take a while to load: let that overlap with starting the hub and connecting.
+    const tui = import('../../tui/start.js');
+    tui.catch(() => undefined);
     const serviceCs = args.hub ?? (process.env.IOTHUB_CONNECTION_STRING || undefined);
     const deviceCs = args.device ?? (process.env.IOTHUB_DEVICE_CONNECTION_STRING || undefined);
     let connector: TuiConnector;
@@ -160,6 +188,10 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
         shutdown: async () => undefined,
       };
     }
-    process.exitCode = await runTui(connector);
+    const { runTui } = await tui;
+    const code = await runTui(connector);
+    // Everything is closed and the terminal restored; exit now rather than wait on whatever an SDK left
+    // referenced (seen: the stdio handles kept the loop alive after a clean shutdown).
+    process.stdout.write('', () => process.exit(code));
   },
 };
