@@ -51,7 +51,8 @@ export async function runTui(connector: TuiConnector, options: RunOptions = {}):
   stdin.on('error', ignore);
 
   stdout.write(ENTER_ALT);
-  const ink = render(<App controller={controller} />, { stdin, stdout, exitOnCtrlC: false, patchConsole: false, maxFps: 30 });
+  // Ink may draw up to 60 frames a second so a key shows at once; the store sends stream updates at most 30.
+  const ink = render(<App controller={controller} />, { stdin, stdout, exitOnCtrlC: false, patchConsole: false, maxFps: 60 });
   // Ink unmounts itself on a signal (signal-exit): ask for its exit promise now, or it is never resolved.
   const inkExited = ink.waitUntilExit().catch(() => undefined);
   void controller.start();

@@ -25,6 +25,8 @@ export interface PtyOptions {
   rows?: number;
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /** Extra node flags (e.g. --cpu-prof for a benchmark). */
+  nodeArgs?: string[];
 }
 
 /** The environment without anything that would point iot-c2d at another hub. */
@@ -51,7 +53,7 @@ export class PtyApp {
     const cols = options.cols ?? 100;
     const rows = options.rows ?? 30;
     this.term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
-    this.proc = pty.spawn(process.execPath, [CLI, ...args], { name: 'xterm-256color', cols, rows, cwd: options.cwd ?? process.cwd(), env: options.env ?? cleanEnv() });
+    this.proc = pty.spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { name: 'xterm-256color', cols, rows, cwd: options.cwd ?? process.cwd(), env: options.env ?? cleanEnv() });
     this.proc.onData((data) => {
       this.output += data;
       this.term.write(data, () => {

@@ -164,6 +164,8 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
       }),
   handler: async (args) => {
     if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(NOT_A_TERMINAL);
+    // React's development build is several times slower and larger: the TUI is not a development build.
+    process.env.NODE_ENV ??= 'production';
     // Ink and React take a while to load: let that overlap with starting the hub and connecting.
     const tui = import('../../tui/start.js');
     tui.catch(() => undefined);

@@ -1,10 +1,14 @@
 /**
  * Holds the state and tells React when it changed. Key presses are applied at once; stream events (received
- * messages, feedback, send progress) are queued and applied together at most `maxFlushesPerSecond` times a
- * second, so a flood of messages costs a bounded number of redraws.
+ * messages, feedback, send progress) are queued and applied together at most `maxFlushesPerSecond` (30) times
+ * a second, and 10 times a second while they arrive by the hundred, so a flood costs a bounded number of
+ * redraws and key presses still get the CPU.
  */
 import { reducer } from './reducer.js';
 import type { Action, State, StreamEvent } from './types.js';
+
+const BUSY = 50;
+const BUSY_INTERVAL_MS = 100;
 
 export class Store {
   private state: State;
@@ -13,6 +17,8 @@ export class Store {
   private timer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
   private readonly intervalMs: number;
+  /** Under a flood (a flush of more than BUSY events) the next flush waits longer, leaving time for keys. */
+  private busy = false;
   /** How many times stream events were applied (for tests of the batching). */
   flushes = 0;
 
@@ -39,7 +45,7 @@ export class Store {
   push(event: StreamEvent): void {
     this.queue.push(event);
     if (this.timer) return;
-    const wait = Math.max(0, this.lastFlush + this.intervalMs - Date.now());
+    const wait = Math.max(0, this.lastFlush + (this.busy ? BUSY_INTERVAL_MS : this.intervalMs) - Date.now());
     this.timer = setTimeout(() => this.flush(), wait);
   }
 
@@ -58,6 +64,7 @@ export class Store {
     if (this.queue.length === 0) return false;
     const events = this.queue;
     this.queue = [];
+    this.busy = events.length > BUSY;
     this.state = reducer(this.state, { type: 'batch', events });
     this.lastFlush = Date.now();
     this.flushes += 1;
