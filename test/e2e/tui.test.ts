@@ -21,11 +21,18 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** From the Send pane: tab until the field `label` has focus. */
+/** The line of the focused form field (marked ›). */
+function focusLine(screen: string): string {
+  return screen.split('\n').find((l) => l.includes('›')) ?? '';
+}
+
+/** From the Send pane: tab until the field `label` has focus, waiting for each move to show. */
 async function tabTo(app: PtyApp, label: RegExp): Promise<void> {
   for (let i = 0; i < 25; i++) {
-    if (label.test(app.screen())) return;
+    const before = focusLine(app.screen());
+    if (label.test(before)) return;
     await app.key(K.tab);
+    await app.waitFor((s: string) => focusLine(s) !== before);
   }
   throw new Error(`no field ${label}\n${app.screen()}`);
 }

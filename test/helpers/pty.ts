@@ -77,8 +77,8 @@ export class PtyApp {
   }
 
   /** Waits until the screen shows `what`; returns the screen. */
-  async waitFor(what: string | RegExp, timeoutMs = 10_000): Promise<string> {
-    const matches = (s: string): boolean => (typeof what === 'string' ? s.includes(what) : what.test(s));
+  async waitFor(what: string | RegExp | ((screen: string) => boolean), timeoutMs = 10_000): Promise<string> {
+    const matches = (s: string): boolean => (typeof what === 'string' ? s.includes(what) : typeof what === 'function' ? what(s) : what.test(s));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();

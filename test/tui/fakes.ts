@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeviceInfo, DeviceSide, FeedbackBatch, LinkState, OutgoingMessage, ReceivedMessage, RegistrySide, SendResult, ServiceSide, Settlement } from '../../src/clients/types.js';
+import type { DeviceInfo, FeedbackBatch, LinkState, OutgoingMessage, ReceivedMessage, RegistrySide, SendResult, ServiceSide, Settlement } from '../../src/clients/types.js';
 import { formatDeviceConnectionString, formatServiceConnectionString } from '../../src/core/connection-string.js';
 import type { DeviceTransport, FeedbackRecord } from '../../src/core/types.js';
 import type { TuiConnector, TuiDevice } from '../../src/tui/connector.js';
