@@ -1,24 +1,24 @@
 /**
  * The TUI under a flood (not a test): a standalone `iot-c2d hub` (child process), the TUI in a pseudo-terminal
- * connected to it as the device, and this process sending C2D messages to that device at RATE msg/s for
- * SECONDS s (ack none). Meanwhile a key switches panes every 250 ms and the time until the screen shows the
- * other pane is measured. Reports: messages enqueued vs counted by the TUI, key → screen p50/p95, peak RSS of
- * the TUI process.
+ * connected to it as the device (--hub, --device, --ca, --no-feedback), and a sender process
+ * (tui-flood-sender.ts) sending C2D messages to that device at up to RATE msg/s until TOTAL are enqueued.
+ * Meanwhile a key switches panes every 250 ms and the time until the screen shows the other pane is measured.
+ * Reports: messages enqueued vs counted by the TUI, key → screen p50/p95, peak RSS of the TUI process.
  *
- *   npm run build && npx tsx bench/tui-flood.ts [rate] [seconds] [senders]
+ *   npm run build && npx tsx bench/tui-flood.ts [rate=2000] [seconds=20] [senders=4]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ServiceClient } from '../src/clients/service-client.js';
-import type { OutgoingMessage } from '../src/clients/types.js';
+import { fileURLToPath } from 'node:url';
 import { CLI, PtyApp, cleanEnv } from '../test/helpers/pty.js';
 
 const RATE = Number(process.argv[2] ?? 2000);
 const SECONDS = Number(process.argv[3] ?? 20);
 const SENDERS = Number(process.argv[4] ?? 4);
+const TOTAL = RATE * SECONDS;
 const DEVICE = 'flood';
 
 const state = mkdtempSync(join(tmpdir(), 'iot-c2d-bench-flood-'));
@@ -28,14 +28,14 @@ const info = JSON.parse(await new Promise<string>((resolve) => createInterface({
   serviceConnectionString: string;
   devices: Record<string, string>;
 };
-const ca = readFileSync(info.caPath, 'utf8');
 
 const app = new PtyApp(['--hub', info.serviceConnectionString, '--device', info.devices[DEVICE]!, '--ca', info.caPath, '--no-feedback'], {
   cols: 100,
   rows: 30,
   cwd: state,
-  nodeArgs: process.env.TUI_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TUI_PROFILE}`] : [],
+  nodeArgs: [...(process.env.TUI_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TUI_PROFILE}`] : []), ...(process.env.TUI_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
 });
+app.pollMs = 2;
 await app.waitFor(/service ● connected[\s\S]*device flood mqtt ● connected/, 20_000);
 
 let peakRssKb = 0;
@@ -48,93 +48,60 @@ const rssTimer = setInterval(() => {
   }
 }, 100);
 
-const senders = await Promise.all(Array.from({ length: SENDERS }, () => ServiceClient.open({ connectionString: info.serviceConnectionString, ca })));
-let enqueued = 0;
-let refused = 0;
-const reasons = new Map<string, number>();
-let inflight = 0;
-let started = 0;
-const total = RATE * SECONDS;
-const payload = Buffer.from('{"reading":21.5,"unit":"C"}');
+const senderScript = fileURLToPath(new URL('./tui-flood-sender.ts', import.meta.url));
+const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+const sender = spawn(tsx, [senderScript, info.serviceConnectionString, info.caPath, DEVICE, String(RATE), String(TOTAL), String(SENDERS)], { env: cleanEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
+let progress = { enqueued: 0, refused: 0, offered: 0, done: false, seconds: 0 };
+const lines = createInterface({ input: sender.stdout! });
+await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+lines.on('line', (line) => (progress = JSON.parse(line) as typeof progress));
 const t0 = performance.now();
-// The hub holds at most 50 messages per device: a refusal (queue full) pauses the senders briefly and the
-// message is offered again, so the flood runs as fast as the device drains its queue, up to RATE.
-const retry: number[] = [];
-let pausedUntil = 0;
-let offered = 0;
-const flood = new Promise<void>((resolve) => {
-  const launch = (n: number): void => {
-    const sender = senders[n % SENDERS] as ServiceClient;
-    inflight++;
-    offered++;
-    const message: OutgoingMessage = { payload, properties: [['n', String(n)]], ack: 'none' };
-    sender.send(DEVICE, message).then(
-      () => void enqueued++,
-      (err: Error) => {
-        refused++;
-        const key = (err.message.split(':')[0] ?? '').slice(0, 80);
-        reasons.set(key, (reasons.get(key) ?? 0) + 1);
-        retry.push(n);
-        pausedUntil = performance.now() + 5;
-      },
-    ).finally(() => {
-      inflight--;
-      if (enqueued === total) resolve();
-    });
-  };
-  const tick = (): void => {
-    const now = performance.now();
-    if (now >= pausedUntil) {
-      const due = Math.min(total, Math.floor(((now - t0) / 1000) * RATE));
-      let budget = Math.max(0, due - (enqueued + inflight));
-      while (budget > 0 && inflight < 200 && (retry.length > 0 || started < total)) {
-        launch(retry.length > 0 ? (retry.shift() as number) : ++started);
-        budget--;
-      }
-    }
-    if (enqueued < total) setTimeout(tick, 2);
-  };
-  tick();
-});
+sender.stdin!.write('go\n');
 
 // Key → screen while the flood runs: switch between the Device and Feedback panes.
 const latencies: number[] = [];
-const keyLoop = (async () => {
-  let pane: '1' | '3' = '3';
-  while (enqueued < total) {
-    const marker = pane === '3' ? /filter: all/ : /received ·/;
-    const k0 = performance.now();
-    app.proc.write(pane);
-    await app.waitFor(marker, 5000);
+let pane: '1' | '3' = '3';
+while (!progress.done) {
+  const marker = pane === '3' ? /filter: all/ : /time +messageId/;
+  const k0 = performance.now();
+  app.proc.write(pane);
+  try {
+    await app.waitFor(marker, 10_000);
     latencies.push(performance.now() - k0);
-    pane = pane === '3' ? '1' : '3';
-    await new Promise((r) => setTimeout(r, 250));
+  } catch {
+    latencies.push(10_000);
   }
-})();
-
-await flood;
-const sendSeconds = (performance.now() - t0) / 1000;
-await keyLoop;
-await app.key('1');
-const counted = async (): Promise<number> => Number(/1 Device \(([\d,]+)\)/.exec(app.screen())?.[1]?.replace(/,/g, '') ?? -1);
-const deadline = Date.now() + 90_000;
-while ((await counted()) < enqueued && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-const shown = await counted();
+  pane = pane === '3' ? '1' : '3';
+  await new Promise((r) => setTimeout(r, 250));
+}
+const { enqueued, refused, offered, seconds } = progress;
+if (pane === '1') await app.key('1');
+const counted = (): number => Number(/1 Device \(([\d,]+)\)/.exec(app.screen())?.[1]?.replace(/,/g, '') ?? -1);
+// Wait for the count to reach what was enqueued; give up once it has not moved for 15 s.
+let last = counted();
+let lastChange = Date.now();
+while (counted() < enqueued && Date.now() - lastChange < 15_000) {
+  await new Promise((r) => setTimeout(r, 100));
+  if (counted() !== last) {
+    last = counted();
+    lastChange = Date.now();
+  }
+}
+const shown = counted();
 const queueAtEnd = /queue (\d+)\/50/.exec(app.screen())?.[1];
 const drainSeconds = (performance.now() - t0) / 1000;
 clearInterval(rssTimer);
 
 await app.key('q');
 await app.exited;
-await Promise.all(senders.map((s) => s.close()));
 hub.kill('SIGKILL');
 rmSync(state, { recursive: true, force: true });
 
 const sorted = [...latencies].sort((a, b) => a - b);
 const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-console.log(`flood: ${total} messages offered at up to ${RATE}/s from ${SENDERS} service connections (ack none); all enqueued after ${sendSeconds.toFixed(1)} s = ${Math.round(enqueued / sendSeconds)} msg/s through the device's 50-message queue`);
-console.log(`sends ${offered}, enqueued ${enqueued}, refused and offered again ${refused}${reasons.size ? ` (${[...reasons].map(([r, n]) => `${n}× ${r}`).join('; ')})` : ''}`);
-console.log(`TUI counted ${shown} of ${enqueued} enqueued (${shown === enqueued ? 'none missing' : `${enqueued - shown} MISSING`}), ${shown === enqueued ? 'all shown' : 'gave up'} ${drainSeconds.toFixed(1)} s after the start; queue depth on screen at the end: ${queueAtEnd ?? '?'}`);
+console.log(`flood: ${TOTAL} messages offered at up to ${RATE}/s over ${SENDERS} service connections (ack none); all enqueued after ${seconds.toFixed(1)} s = ${Math.round(enqueued / seconds)} msg/s through the device's 50-message queue`);
+console.log(`sends ${offered}, enqueued ${enqueued}, refused (queue full) and offered again ${refused}`);
+console.log(`TUI counted ${shown} of ${enqueued} enqueued (${shown === enqueued ? 'none missing' : `${enqueued - shown} MISSING`}), ${shown === enqueued ? 'all shown' : 'gave up'} ${drainSeconds.toFixed(1)} s after the start; hub queue depth on screen at the end: ${queueAtEnd ?? '?'}`);
 console.log(`key → screen during the flood: ${latencies.length} presses, p50 ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, max ${sorted[sorted.length - 1]?.toFixed(0)} ms (target p95 ≤ 100 ms)`);
 console.log(`TUI peak RSS ${(peakRssKb / 1024).toFixed(0)} MB (target ≤ 250 MB)`);
 process.exit(0);

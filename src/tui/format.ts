@@ -90,6 +90,12 @@ export function cell(text: string, width: number): string {
   return text + ' '.repeat(width - chars.length);
 }
 
+/** Cut or pad to exactly `width` columns without an ellipsis (table columns: ASCII stays ASCII). */
+export function col(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length >= width ? chars.slice(0, width).join('') : text + ' '.repeat(width - chars.length);
+}
+
 export function cut(text: string, width: number): string {
   const chars = [...text];
   return chars.length > width ? `${chars.slice(0, Math.max(0, width - 1)).join('')}…` : text;

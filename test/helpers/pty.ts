@@ -48,6 +48,8 @@ export class PtyApp {
   private writes = 0;
   readonly exited: Promise<{ exitCode: number; signal?: number }>;
   exitCode: number | undefined;
+  /** How often waitFor looks at the screen. */
+  pollMs = 15;
 
   constructor(args: string[], options: PtyOptions = {}) {
     const cols = options.cols ?? 100;
@@ -85,7 +87,7 @@ export class PtyApp {
       if (matches(screen)) return screen;
       if (this.exitCode !== undefined) throw new Error(`iot-c2d exited (${this.exitCode}) before the screen showed ${String(what)}\n--- screen ---\n${screen}\n--- output tail ---\n${JSON.stringify(this.output.slice(-400))}`);
       if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for the screen to show ${String(what)}\n--- screen ---\n${screen}`);
-      await new Promise((r) => setTimeout(r, 15));
+      await new Promise((r) => setTimeout(r, this.pollMs));
     }
   }
 

@@ -89,8 +89,8 @@ describe('Device pane', () => {
       [b.id, 'reject'],
       [a.id, 'complete'],
     ]);
-    expect(app.frame()).toMatch(/✓ first/);
-    expect(app.frame()).toMatch(/✗ second/);
+    expect(app.frame()).toMatch(/\+ first/);
+    expect(app.frame()).toMatch(/x second/);
   });
 
   it('over MQTT, reject and abandon are unavailable, with the reason', async () => {

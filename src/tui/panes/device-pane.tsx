@@ -1,9 +1,10 @@
 /** Received messages, newest last, following the tail unless the user moved up. */
 import { Box, Text } from 'ink';
-import { cell, clock, preview } from '../format.js';
+import { cell, clock, col, preview } from '../format.js';
 import type { MessageView, State } from '../state/types.js';
 
-const SETTLED_MARK: Record<string, string> = { acknowledged: '✓', completed: '✓', rejected: '✗', abandoned: '↺' };
+/** ASCII on purpose: a row of plain ASCII is measured and drawn several times faster by Ink (string-width). */
+const SETTLED_MARK: Record<string, string> = { acknowledged: '+', completed: '+', rejected: 'x', abandoned: '@' };
 
 /** Which slice of the list is on screen: the selected row stays visible, the tail when following. */
 export function windowOf(length: number, cursor: number | undefined, height: number): { start: number; selected: number } {
@@ -14,7 +15,7 @@ export function windowOf(length: number, cursor: number | undefined, height: num
 
 function row(view: MessageView, width: number): string {
   const m = view.message;
-  const fixed = `${cell(clock(m.receivedMs), 12)} ${SETTLED_MARK[view.settled ?? ''] ?? '·'} ${cell(m.messageId ?? '', 16)} ${cell(m.correlationId ?? '', 10)} ${cell(`${view.size}B`, 7)} ${cell(`${m.properties.length}p`, 3)} `;
+  const fixed = `${col(clock(m.receivedMs), 12)} ${SETTLED_MARK[view.settled ?? ''] ?? '.'} ${col(m.messageId ?? '', 16)} ${col(m.correlationId ?? '', 10)} ${col(`${view.size}B`, 7)} ${col(`${m.properties.length}p`, 3)} `;
   return fixed + preview(m.payload, Math.max(8, width - fixed.length)).slice(0, Math.max(0, width - fixed.length));
 }
 

@@ -127,7 +127,9 @@ function applyEvents(state: State, events: StreamEvent[]): State {
   for (const event of events) {
     switch (event.type) {
       case 'received': {
-        const message = event.message;
+        // A payload may be a view into a transport's large read buffer: keep a copy of its own bytes only.
+        const payload = event.message.payload;
+        const message = payload.byteLength < payload.buffer.byteLength ? { ...event.message, payload: Buffer.from(payload) } : event.message;
         d.messages ??= [...state.device.messages];
         const settledAs = arrivalSettlement(state, message);
         d.messages.push({ message, size: message.payload.length, ...(settledAs ? { settled: settledAs } : {}) });

@@ -1,14 +1,14 @@
 /**
  * Holds the state and tells React when it changed. Key presses are applied at once; stream events (received
  * messages, feedback, send progress) are queued and applied together at most `maxFlushesPerSecond` (30) times
- * a second, and 10 times a second while they arrive by the hundred, so a flood costs a bounded number of
+ * a second, and about 7 times a second while they keep coming (more than 8 per flush, ~250/s), so a flood costs a bounded number of
  * redraws and key presses still get the CPU.
  */
 import { reducer } from './reducer.js';
 import type { Action, State, StreamEvent } from './types.js';
 
-const BUSY = 50;
-const BUSY_INTERVAL_MS = 100;
+const BUSY = 8;
+const BUSY_INTERVAL_MS = 150;
 
 export class Store {
   private state: State;
