@@ -200,5 +200,32 @@ describe('iot-c2d tui in a pseudo-terminal', () => {
       // The hub is still running: the TUI did not stop what it did not start.
       expect(hub.exitCode).toBeNull();
     });
+
+    it('the hub going away: retrying with the reason, what is shown stays, and both sides reconnect by themselves', async () => {
+      const app = new PtyApp(['--hub', info.serviceConnectionString, '--device', info.devices['dev-b']!, '--ca', info.caPath, '--no-feedback', '--state-dir', tempDir()], { cwd: tempDir() });
+      try {
+        await app.waitFor(/service ● connected[\s\S]*device dev-b mqtt ● connected/);
+        await app.key('2');
+        await app.type('before');
+        await app.key(K.ctrl('s'));
+        await app.waitFor(/✓ Enqueued \S+ for dev-b/);
+        await app.key(K.esc);
+        await app.key('1');
+        await app.waitFor(/\+ \S+.*\s+before/);
+        hub.kill('SIGKILL');
+        await new Promise((r) => hub.once('exit', r));
+        await app.waitFor(/device dev-b mqtt ● retrying: \S/);
+        await app.waitFor(/service ● retrying: \S/);
+        expect(app.screen()).toMatch(/\+ \S+.*\s+before/);
+        // The same hub comes back on the same port and state: both sides reconnect without a key press.
+        hub = spawn(process.execPath, [CLI, 'hub', '--port', String(info.port), '--state-dir', info.stateDir, '--quiet'], { env: cleanEnv(), stdio: 'ignore' });
+        await app.waitFor(/service ● connected[\s\S]*device dev-b mqtt ● connected/, 20_000);
+        expect(app.screen()).toMatch(/\+ \S+.*\s+before/);
+        await app.key('q');
+        expect((await app.exited).exitCode).toBe(0);
+      } finally {
+        app.kill();
+      }
+    });
   });
 });
