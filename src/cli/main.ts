@@ -13,6 +13,7 @@ import { hubCommand } from './commands/hub.js';
 import { purgeCommand } from './commands/purge.js';
 import { receiveCommand } from './commands/receive.js';
 import { sendCommand } from './commands/send.js';
+import { tuiCommand } from './commands/tui.js';
 import { EXIT, UsageError, fail } from './usage.js';
 
 const require = createRequire(import.meta.url);
@@ -22,7 +23,8 @@ const EXIT_GRACE_MS = 1000;
 export async function main(argv: string[]): Promise<void> {
   const parser = yargs(argv)
     .scriptName('iot-c2d')
-    .usage('$0 <command> [options]\n\nAzure IoT Hub cloud-to-device messaging from one terminal, on a local hub or on Azure.')
+    .usage('$0 [command] [options]\n\nAzure IoT Hub cloud-to-device messaging from one terminal, on a local hub or on Azure.\nWith no command: the terminal UI (iot-c2d tui).')
+    .command(tuiCommand)
     .command(hubCommand)
     .command(sendCommand)
     .command(receiveCommand)

@@ -1,0 +1,136 @@
+/** Help (generated from the keymap), message details, connection strings, and the paste prompt. */
+import { Box, Text } from 'ink';
+import { redactConnectionString } from '../../core/connection-string.js';
+import { BINDINGS, SCOPE_TITLES, displayKey } from '../keymap/bindings.js';
+import type { CommandId, Scope } from '../keymap/bindings.js';
+import { activeScopes } from '../keymap/dispatch.js';
+import type { KeyContext } from '../keymap/dispatch.js';
+import { bytes, clock, payloadLines } from '../format.js';
+import type { MessageView, Overlay } from '../state/types.js';
+
+function Frame({ title, height, width, children }: { title: string; height: number; width: number; children: React.ReactNode }): React.JSX.Element {
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="cyan" height={height} width={width} paddingX={1} overflow="hidden">
+      <Text bold color="cyan">
+        {title}
+      </Text>
+      {children}
+    </Box>
+  );
+}
+
+/** The keys of where the user was when they pressed `?`, then the ones that work anywhere. */
+export function HelpOverlay({ under, height, width, unavailable }: { under: KeyContext; height: number; width: number; unavailable: (id: CommandId) => string | undefined }): React.JSX.Element {
+  const scopes: Scope[] = [...activeScopes(under).filter((s) => s !== 'always'), ...(under.pane === 'send' ? (['form'] as Scope[]) : []), 'always'];
+  const lines: React.JSX.Element[] = [];
+  for (const scope of scopes) {
+    const rows = BINDINGS.filter((b) => b.scope === scope);
+    if (rows.length === 0) continue;
+    lines.push(
+      <Text key={`t-${scope}`} bold>
+        {SCOPE_TITLES[scope]}
+      </Text>,
+    );
+    for (const b of rows) {
+      const why = unavailable(b.id);
+      lines.push(
+        <Text key={`${scope}-${b.id}-${b.keys.join()}`} wrap="truncate-end" dimColor={why !== undefined}>
+          {`  ${b.keys.map(displayKey).join(' ').padEnd(14)} ${b.description}${why ? ` (now: ${why})` : ''}`}
+        </Text>,
+      );
+    }
+  }
+  return (
+    <Frame title="Keys (esc or ? closes; all of them: docs/keybindings.md)" height={height} width={width}>
+      {lines.slice(0, Math.max(0, height - 3))}
+    </Frame>
+  );
+}
+
+export function detailLines(view: MessageView): string[] {
+  const m = view.message;
+  const ackProperty = m.properties.find(([k]) => k === 'iothub-ack')?.[1];
+  const system: Array<[string, string | undefined]> = [
+    ['messageId', m.messageId],
+    ['correlationId', m.correlationId],
+    ['to', m.to],
+    ['expiryTimeUtc', m.expiryTimeUtc],
+    ['contentType', m.contentType],
+    ['contentEncoding', m.contentEncoding],
+    ['userId', m.userId],
+    ['ack', m.ack ?? (ackProperty ? `${ackProperty} (the iothub-ack property)` : undefined)],
+    ['lockToken', m.lockToken ?? (m.transport.startsWith('mqtt') ? '(none over MQTT)' : undefined)],
+  ];
+  const payload = payloadLines(m.payload);
+  return [
+    `received ${clock(m.receivedMs)} over ${m.transport} · ${bytes(view.size)} · ${view.settled ?? 'not settled yet'}`,
+    '',
+    'System properties',
+    ...system.filter(([, v]) => v !== undefined).map(([k, v]) => `  ${k.padEnd(16)} ${v}`),
+    '',
+    `Custom properties (${m.properties.length})`,
+    ...(m.properties.length ? m.properties.map(([k, v]) => `  ${k} = ${v}`) : ['  (none)']),
+    '',
+    `Payload (${payload.kind}${view.truncated ? `, first ${bytes(m.payload.length)} of ${bytes(view.size)}: older messages keep only the start` : ''})`,
+    ...payload.lines.map((l) => `  ${l}`),
+  ];
+}
+
+export function DetailsOverlay({ view, scroll, height, width }: { view: MessageView | undefined; scroll: number; height: number; width: number }): React.JSX.Element {
+  if (!view) {
+    return (
+      <Frame title="Message" height={height} width={width}>
+        <Text>That message is no longer held (only the newest 10,000 are).</Text>
+      </Frame>
+    );
+  }
+  const lines = detailLines(view);
+  const room = Math.max(1, height - 3);
+  const top = Math.min(scroll, Math.max(0, lines.length - room));
+  return (
+    <Frame title={`Message ${view.message.messageId ?? `#${view.message.id}`} (↑↓ scroll, esc close)`} height={height} width={width}>
+      {lines.slice(top, top + room).map((l, i) => (
+        <Text key={`${top + i}`} wrap="truncate-end">
+          {l === '' ? ' ' : l}
+        </Text>
+      ))}
+    </Frame>
+  );
+}
+
+export function ConnectionOverlay({ overlay, info, height, width }: { overlay: Extract<Overlay, { kind: 'connection' }>; info: { service?: string; device?: string; caPath?: string }; height: number; width: number }): React.JSX.Element {
+  return (
+    <Frame title="Connection (keys masked)" height={height} width={width}>
+      <Text bold>Service connection string</Text>
+      <Text wrap="wrap">{`  ${info.service ?? '(none)'}`}</Text>
+      <Text bold>Device connection string</Text>
+      <Text wrap="wrap">{`  ${info.device ?? '(none)'}`}</Text>
+      <Text bold>CA certificate</Text>
+      <Text wrap="wrap">{`  ${info.caPath ?? '(system roots only)'}`}</Text>
+      {info.caPath ? <Text wrap="wrap" dimColor>{`  Trust it in your own code, e.g. NODE_EXTRA_CA_CERTS=${info.caPath} node app.js`}</Text> : null}
+      <Text> </Text>
+      {overlay.written ? (
+        <Text color="green" wrap="wrap">{`Written unmasked (mode 0600) to ${overlay.written}`}</Text>
+      ) : overlay.error ? (
+        <Text color="red" wrap="wrap">
+          {overlay.error}
+        </Text>
+      ) : (
+        <Text>w: write them unmasked to a private file · esc: close</Text>
+      )}
+    </Frame>
+  );
+}
+
+export function PromptOverlay({ overlay, height, width }: { overlay: Extract<Overlay, { kind: 'prompt' }>; height: number; width: number }): React.JSX.Element {
+  const what = overlay.purpose === 'device' ? 'device connection string (HostName=…;DeviceId=…;SharedAccessKey=…)' : 'service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…)';
+  return (
+    <Frame title={`Paste a ${what}`} height={Math.min(height, 8)} width={width}>
+      <Text wrap="wrap">
+        {`› ${redactConnectionString(overlay.text)}`}
+        <Text inverse> </Text>
+      </Text>
+      {overlay.error ? <Text color="red" wrap="wrap">{overlay.error}</Text> : <Text dimColor>enter: connect · esc: cancel · the key is masked on screen</Text>}
+    </Frame>
+  );
+}

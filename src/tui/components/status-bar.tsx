@@ -1,0 +1,35 @@
+/** The bottom two lines: the latest notice, and the key hints of where the user is (from the keymap). */
+import { Box, Text } from 'ink';
+import { displayKey } from '../keymap/bindings.js';
+import type { CommandId } from '../keymap/bindings.js';
+import { hints } from '../keymap/dispatch.js';
+import type { KeyContext } from '../keymap/dispatch.js';
+import type { Notice } from '../state/types.js';
+
+const COLORS = { info: undefined, warning: 'yellow', error: 'red' } as const;
+
+export function StatusBar({ ctx, notice, unavailable, width }: { ctx: KeyContext; notice: Notice | undefined; unavailable: (id: CommandId) => string | undefined; width: number }): React.JSX.Element {
+  const items = hints(ctx);
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate-end" color={notice ? COLORS[notice.level] : undefined}>
+        {notice ? notice.text : ' '}
+      </Text>
+      <Text wrap="truncate-end">
+        {items.map((b, i) => {
+          const why = unavailable(b.id);
+          const keys = b.id === 'pane-feedback' ? '1-3' : b.keys.map(displayKey).join('/');
+          return (
+            <Text key={`${b.id}-${i}`} dimColor={why !== undefined}>
+              <Text bold color={why ? undefined : 'cyan'}>
+                {keys}
+              </Text>{' '}
+              {b.hint}
+              {'  '}
+            </Text>
+          );
+        })}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * What the TUI needs from the outside world, given to it by `iot-c2d tui` (src/cli/commands/tui.ts): how to
+ * open each side from a connection string, and what to say about the hub. The TUI itself never imports an
+ * SDK, the hub or the CLI; component tests hand it fakes of these interfaces.
+ */
+import type { DeviceSide, RegistrySide, ServiceSide } from '../clients/types.js';
+import type { DeviceTransport } from '../core/types.js';
+
+/** A device side whose settle mode can change while connected (DeviceClient has this). */
+export interface TuiDevice extends DeviceSide {
+  setAutoComplete(on: boolean): void;
+}
+
+export interface TuiConnector {
+  /** Shown in the header: `local localhost:8883`, or the hub's host name. */
+  hubLabel: string;
+  /** The embedded hub (or one on our own state directory): nobody else reads its feedback queue. */
+  local: boolean;
+  /** Initial connection strings; either may be missing (the pane then asks for one) or malformed. */
+  serviceConnectionString?: string;
+  deviceConnectionString?: string;
+  transport: DeviceTransport;
+  /** False with --no-feedback: leave the hub's feedback queue to another reader. */
+  feedback: boolean;
+  /** The CA file clients must trust, when there is one (shown in the connection overlay). */
+  caPath?: string;
+  /** Where exports go (the working directory). */
+  exportDir: string;
+  /** Where a file with unmasked connection strings goes (mode 0600): a private directory. */
+  secretsDir: string;
+  openService(connectionString: string): Promise<{ service: ServiceSide; registry: RegistrySide }>;
+  openDevice(connectionString: string, transport: DeviceTransport, autoComplete: boolean): Promise<TuiDevice>;
+  /** Stops what the connector started (the embedded hub). Called once, after the clients are closed. */
+  shutdown(): Promise<void>;
+}

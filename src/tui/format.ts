@@ -1,0 +1,125 @@
+/** How values are written on screen: times, sizes, payload previews, fixed-width cells. */
+import type { LinkState } from '../clients/types.js';
+
+/** `HH:MM:SS.mmm`, local time. */
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function ms(n: number | undefined): string {
+  if (n === undefined) return '';
+  return n < 10 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`;
+}
+
+function isUtf8(payload: Buffer): boolean {
+  return Buffer.from(payload.toString('utf8'), 'utf8').equals(payload);
+}
+
+function hasControl(text: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  return /[\u0000-\u0008\u000e-\u001f\u007f]/.test(text);
+}
+
+export function hex(payload: Buffer, max = payload.length): string {
+  return [...payload.subarray(0, max)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/** One line: UTF-8 text (compact JSON where it parses) or hex for binary. */
+export function preview(payload: Buffer, width: number): string {
+  if (payload.length === 0) return '(empty)';
+  const head = payload.subarray(0, Math.max(width * 4, 256));
+  if (!isUtf8(payload.length <= 4096 ? payload : trimUtf8(head)) || hasControl(head.toString('utf8'))) {
+    return `hex ${hex(payload, Math.ceil(width / 3))}`;
+  }
+  let text = payload.length <= 4096 ? payload.toString('utf8') : head.toString('utf8');
+  if (payload.length <= 4096) {
+    try {
+      text = JSON.stringify(JSON.parse(text));
+    } catch {
+      // Not JSON: the text as it is.
+    }
+  }
+  return oneLine(text);
+}
+
+/** A buffer cut at `n` bytes may end inside a character: drop the partial tail. */
+function trimUtf8(buf: Buffer): Buffer {
+  for (let cut = buf.length; cut > buf.length - 4 && cut > 0; cut--) {
+    const part = buf.subarray(0, cut);
+    if (isUtf8(part)) return part;
+  }
+  return buf;
+}
+
+export function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, '⏎').replace(/\t/g, ' ');
+}
+
+/** The payload in full, as lines: pretty JSON, text, or a hex dump for binary. */
+export function payloadLines(payload: Buffer): { kind: 'json' | 'text' | 'binary'; lines: string[] } {
+  const text = payload.toString('utf8');
+  if (isUtf8(payload) && !hasControl(text)) {
+    try {
+      return { kind: 'json', lines: JSON.stringify(JSON.parse(text), null, 2).split('\n') };
+    } catch {
+      return { kind: 'text', lines: text.split(/\r?\n/) };
+    }
+  }
+  const lines: string[] = [];
+  for (let i = 0; i < payload.length; i += 16) {
+    const chunk = payload.subarray(i, i + 16);
+    const ascii = [...chunk].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`${i.toString(16).padStart(6, '0')}  ${hex(chunk).padEnd(47)}  ${ascii}`);
+  }
+  return { kind: 'binary', lines };
+}
+
+/** Cut or pad to exactly `width` columns (one column per code point; good enough for ids and previews). */
+export function cell(text: string, width: number): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+  return text + ' '.repeat(width - chars.length);
+}
+
+/** Cut or pad to exactly `width` columns without an ellipsis (table columns: ASCII stays ASCII). */
+export function col(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length >= width ? chars.slice(0, width).join('') : text + ' '.repeat(width - chars.length);
+}
+
+export function cut(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length > width ? `${chars.slice(0, Math.max(0, width - 1)).join('')}…` : text;
+}
+
+export function linkText(state: LinkState): string {
+  return state.reason && state.status !== 'connected' ? `${state.status}: ${state.reason}` : state.status;
+}
+
+export function linkColor(state: LinkState): 'green' | 'yellow' | 'red' | 'gray' {
+  switch (state.status) {
+    case 'connected':
+      return 'green';
+    case 'connecting':
+    case 'retrying':
+      return 'yellow';
+    case 'disconnected':
+      return state.reason === 'closed' || state.reason?.startsWith('no ') ? 'gray' : 'red';
+  }
+}
+
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}

@@ -1,0 +1,256 @@
+/**
+ * The one place state changes: a pure function of (state, action). Streams are bounded here: the newest
+ * 10,000 received messages and feedback rows are held (all are counted), and only the newest 500 messages
+ * keep their whole payload.
+ */
+import type { ReceivedMessage } from '../../clients/types.js';
+import type { FeedbackRecord } from '../../core/types.js';
+import { emptyForm } from './form.js';
+import type { Action, FeedbackRow, LocalSettlement, MessageView, RowStatus, State, StreamEvent } from './types.js';
+
+export const MAX_MESSAGES = 10_000;
+export const MAX_ROWS = 10_000;
+export const FULL_PAYLOADS = 500;
+export const TRUNCATED_PAYLOAD_BYTES = 1024;
+const MAX_LATENCIES = 10_000;
+const MAX_RECENT = 20;
+
+export interface InitialOptions {
+  hubLabel: string;
+  local: boolean;
+  transport: State['device']['transport'];
+  feedbackEnabled: boolean;
+  deviceId?: string;
+}
+
+export function initialState(options: InitialOptions): State {
+  return {
+    pane: 'device',
+    hubLabel: options.hubLabel,
+    local: options.local,
+    service: { configured: false, link: { status: 'disconnected', reason: 'no service connection string' }, feedbackLink: { status: 'disconnected', reason: 'not started' }, feedbackEnabled: options.feedbackEnabled },
+    device: { configured: false, transport: options.transport, link: { status: 'disconnected', reason: 'no device connection string' }, settleMode: 'auto', messages: [], total: 0 },
+    send: { form: emptyForm(options.deviceId ?? ''), lastFocus: 'payload', recent: [], recall: -1 },
+    feedback: { rows: new Map(), counts: {}, latencies: [], filter: 'all', records: 0 },
+  };
+}
+
+const RANK: Record<RowStatus, number> = {
+  sending: 0,
+  enqueued: 1,
+  received: 2,
+  'no feedback requested': 3,
+  'no feedback expected': 3,
+  refused: 4,
+  Success: 4,
+  Expired: 4,
+  DeliveryCountExceeded: 4,
+  Rejected: 4,
+  Purged: 4,
+};
+
+export function reducer(state: State, action: Action): State {
+  switch (action.type) {
+    case 'batch':
+      return applyEvents(state, action.events);
+    case 'pane':
+      return { ...state, pane: action.pane };
+    case 'overlay':
+      return { ...state, overlay: action.overlay };
+    case 'notice':
+      return { ...state, notice: action.notice };
+    case 'service':
+      return { ...state, service: { ...state.service, ...action.patch } };
+    case 'device':
+      return { ...state, device: { ...state.device, ...action.patch } };
+    case 'device-reset': {
+      // Another device (or transport): its messages start afresh, the counts of this run stay.
+      const form = state.send.form.deviceId === '' || state.send.form.deviceId === state.device.id ? { ...state.send.form, deviceId: action.id ?? '' } : state.send.form;
+      return { ...state, device: { ...state.device, id: action.id, transport: action.transport, queueDepth: undefined }, send: { ...state.send, form } };
+    }
+    case 'settled':
+      return settled(state, action.id, action.how);
+    case 'cursor':
+      return action.list === 'device' ? { ...state, device: { ...state.device, cursor: action.cursor } } : { ...state, feedback: { ...state.feedback, cursor: action.cursor } };
+    case 'form':
+      return { ...state, send: { ...state.send, form: action.form } };
+    case 'focus':
+      return { ...state, send: { ...state.send, focus: action.focus, lastFocus: action.focus ?? state.send.lastFocus } };
+    case 'send-result': {
+      const recent = action.recent ? [action.recent, ...state.send.recent].slice(0, MAX_RECENT) : state.send.recent;
+      return { ...state, send: { ...state.send, result: action.result, recent, recall: -1 } };
+    }
+    case 'recall': {
+      const item = state.send.recent[action.index];
+      if (!item) return state;
+      return { ...state, send: { ...state.send, form: item.form, recall: action.index, result: { level: 'info', text: `Recalled the send of ${item.messageId} (${action.index + 1} of ${state.send.recent.length}).` } } };
+    }
+    case 'filter':
+      return { ...state, feedback: { ...state.feedback, filter: action.filter, cursor: undefined } };
+  }
+}
+
+/** How a message stands on arrival: MQTT acknowledges at once; other transports complete in auto mode. */
+function arrivalSettlement(state: State, message: ReceivedMessage): LocalSettlement | undefined {
+  if (message.transport === 'mqtt' || message.transport === 'mqtt-ws') return 'acknowledged';
+  return state.device.settleMode === 'auto' ? 'completed' : undefined;
+}
+
+/** A mutable working copy of the parts a batch touches, copied once per batch. */
+interface Draft {
+  messages?: MessageView[];
+  total: number;
+  rows?: Map<string, FeedbackRow>;
+  counts?: Record<string, number>;
+  latencies?: number[];
+  records: number;
+  repeat?: State['send']['repeat'];
+}
+
+function applyEvents(state: State, events: StreamEvent[]): State {
+  const d: Draft = { total: state.device.total, records: state.feedback.records };
+  const rows = (): Map<string, FeedbackRow> => (d.rows ??= new Map(state.feedback.rows));
+  const counts = (): Record<string, number> => (d.counts ??= { ...state.feedback.counts });
+  const latencies = (): number[] => (d.latencies ??= [...state.feedback.latencies]);
+
+  const setRow = (row: FeedbackRow, previous: RowStatus | undefined): void => {
+    const c = counts();
+    if (previous !== undefined) c[previous] = (c[previous] ?? 1) - 1;
+    c[row.status] = (c[row.status] ?? 0) + 1;
+    rows().set(row.messageId, row);
+  };
+  const advance = (row: FeedbackRow, status: RowStatus, patch: Partial<FeedbackRow>): void => {
+    const next = RANK[status] > RANK[row.status] ? { ...row, ...patch, status } : { ...row, ...patch };
+    setRow(next, row.status);
+  };
+
+  for (const event of events) {
+    switch (event.type) {
+      case 'received': {
+        // A payload may be a view into a transport's large read buffer: keep a copy of its own bytes only.
+        const payload = event.message.payload;
+        const message = payload.byteLength < payload.buffer.byteLength ? { ...event.message, payload: Buffer.from(payload) } : event.message;
+        d.messages ??= [...state.device.messages];
+        const settledAs = arrivalSettlement(state, message);
+        d.messages.push({ message, size: message.payload.length, ...(settledAs ? { settled: settledAs } : {}) });
+        d.total += 1;
+        const row = message.messageId ? rows().get(message.messageId) : undefined;
+        if (row?.mine && row.receiptLatency === undefined) {
+          const patch = { receiptLatency: row.sentMs === undefined ? undefined : message.receivedMs - row.sentMs };
+          if (settledAs && row.ack === 'negative' && RANK[row.status] < 3) {
+            advance(row, 'no feedback expected', { ...patch, note: 'completed; ack negative reports failures only' });
+          } else advance(row, 'received', patch);
+        }
+        break;
+      }
+      case 'feedback':
+        for (const record of event.batch.records) feedbackRecord(record, event.batch.receivedMs);
+        break;
+      case 'send-started':
+        setRow(
+          {
+            messageId: event.message.messageId ?? '',
+            deviceId: event.deviceId,
+            mine: true,
+            ack: event.message.ack,
+            status: 'sending',
+            sentMs: event.atMs,
+            message: event.message,
+          },
+          rows().get(event.message.messageId ?? '')?.status,
+        );
+        break;
+      case 'send-enqueued': {
+        const row = rows().get(event.result.messageId);
+        if (!row) break;
+        const patch = { result: event.result, enqueueLatency: row.sentMs === undefined ? undefined : event.result.enqueuedMs - row.sentMs };
+        if (row.ack === 'none') advance(row, 'no feedback requested', patch);
+        else advance(row, 'enqueued', patch);
+        break;
+      }
+      case 'send-refused': {
+        const row = rows().get(event.messageId);
+        if (row) advance(row, 'refused', { note: event.reason });
+        break;
+      }
+      case 'repeat':
+        d.repeat = event.repeat;
+        break;
+    }
+  }
+
+  function feedbackRecord(record: FeedbackRecord, receivedMs: number): void {
+    d.records += 1;
+    const row = rows().get(record.originalMessageId);
+    if (row?.mine) {
+      const latency = row.sentMs === undefined ? undefined : receivedMs - row.sentMs;
+      if (latency !== undefined) latencies().push(latency);
+      setRow({ ...row, status: record.statusCode, record, recordReceivedMs: receivedMs, feedbackLatency: latency }, row.status);
+    } else {
+      setRow(
+        { messageId: record.originalMessageId, deviceId: record.deviceId, mine: false, status: record.statusCode, record, recordReceivedMs: receivedMs },
+        row?.status,
+      );
+    }
+  }
+
+  let device = state.device;
+  if (d.messages) {
+    const messages = d.messages;
+    let cursor = device.cursor;
+    const drop = messages.length - MAX_MESSAGES;
+    if (drop > 0) {
+      messages.splice(0, drop);
+      if (cursor !== undefined) cursor = Math.max(0, cursor - drop);
+    }
+    // Messages that just fell out of the newest FULL_PAYLOADS keep only the start of their payload.
+    const end = messages.length - FULL_PAYLOADS;
+    for (let i = Math.max(0, end - (d.total - state.device.total)); i < end; i++) {
+      const view = messages[i] as MessageView;
+      if (view.truncated || view.message.payload.length <= TRUNCATED_PAYLOAD_BYTES) continue;
+      messages[i] = { ...view, truncated: true, message: { ...view.message, payload: Buffer.from(view.message.payload.subarray(0, TRUNCATED_PAYLOAD_BYTES)) } };
+    }
+    device = { ...device, messages, total: d.total, cursor };
+  }
+  let feedback = state.feedback;
+  if (d.rows || d.records !== feedback.records) {
+    const map = d.rows ?? feedback.rows;
+    if (map.size > MAX_ROWS) {
+      let excess = map.size - MAX_ROWS;
+      for (const key of map.keys()) {
+        if (excess-- <= 0) break;
+        map.delete(key);
+      }
+    }
+    const lat = d.latencies ?? feedback.latencies;
+    if (lat.length > MAX_LATENCIES) lat.splice(0, lat.length - MAX_LATENCIES);
+    feedback = { ...feedback, rows: map, counts: d.counts ?? feedback.counts, latencies: lat, records: d.records };
+  }
+  const send = d.repeat ? { ...state.send, repeat: d.repeat } : state.send;
+  return { ...state, device, feedback, send };
+}
+
+function settled(state: State, id: number, how: LocalSettlement): State {
+  const index = state.device.messages.findIndex((m) => m.message.id === id);
+  if (index < 0) return state;
+  const messages = [...state.device.messages];
+  const view = messages[index] as MessageView;
+  messages[index] = { ...view, settled: how };
+  let feedback = state.feedback;
+  const row = view.message.messageId ? feedback.rows.get(view.message.messageId) : undefined;
+  const note =
+    row?.mine && RANK[row.status] < 3
+      ? row.ack === 'positive' && how === 'rejected'
+        ? 'rejected; ack positive reports successes only'
+        : row.ack === 'negative' && how === 'completed'
+          ? 'completed; ack negative reports failures only'
+          : undefined
+      : undefined;
+  if (row && note) {
+    const rows = new Map(feedback.rows);
+    rows.set(row.messageId, { ...row, status: 'no feedback expected', note });
+    const counts = { ...feedback.counts, [row.status]: (feedback.counts[row.status] ?? 1) - 1, 'no feedback expected': (feedback.counts['no feedback expected'] ?? 0) + 1 };
+    feedback = { ...feedback, rows, counts };
+  }
+  return { ...state, device: { ...state.device, messages }, feedback };
+}

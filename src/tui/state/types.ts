@@ -1,0 +1,146 @@
+/** The TUI's whole state, and every action that changes it (reducer.ts). Plain data only. */
+import type { FeedbackBatch, LinkState, OutgoingMessage, ReceivedMessage, SendResult } from '../../clients/types.js';
+import type { AckMode, DeviceTransport, FeedbackRecord, FeedbackStatus } from '../../core/types.js';
+import type { FieldId, Form } from './form.js';
+
+export type PaneId = 'device' | 'send' | 'feedback';
+export const PANES: readonly PaneId[] = ['device', 'send', 'feedback'];
+
+export interface Notice {
+  level: 'info' | 'warning' | 'error';
+  text: string;
+}
+
+export type Overlay =
+  | { kind: 'help' }
+  | { kind: 'details'; id: number; scroll: number }
+  | { kind: 'connection'; written?: string; error?: string }
+  | { kind: 'prompt'; purpose: 'device' | 'service'; text: string; error?: string };
+
+/** What became of a received message on this side. */
+export type LocalSettlement = 'acknowledged' | 'completed' | 'rejected' | 'abandoned';
+
+export interface MessageView {
+  message: ReceivedMessage;
+  size: number;
+  settled?: LocalSettlement;
+  /** The payload was cut to save memory (older messages); its full size is `size`. */
+  truncated?: boolean;
+}
+
+export type RowStatus = 'sending' | 'enqueued' | 'received' | 'refused' | 'no feedback requested' | 'no feedback expected' | FeedbackStatus;
+
+export interface FeedbackRow {
+  messageId: string;
+  deviceId: string;
+  /** Sent in this run (false: a feedback record for a message sent elsewhere). */
+  mine: boolean;
+  ack?: AckMode;
+  status: RowStatus;
+  /** Why, for refused and no-feedback rows. */
+  note?: string;
+  sentMs?: number;
+  /** Latencies from the start of the send, ms. */
+  enqueueLatency?: number;
+  receiptLatency?: number;
+  feedbackLatency?: number;
+  message?: OutgoingMessage;
+  result?: SendResult;
+  record?: FeedbackRecord;
+  recordReceivedMs?: number;
+}
+
+export interface RecentSend {
+  form: Form;
+  deviceId: string;
+  messageId: string;
+  atMs: number;
+  outcome: Notice;
+}
+
+export interface RepeatView {
+  total: number;
+  started: number;
+  enqueued: number;
+  refused: number;
+  running: boolean;
+  lastError?: string;
+}
+
+export type SettleMode = 'auto' | 'manual';
+
+export interface State {
+  pane: PaneId;
+  overlay?: Overlay;
+  notice?: Notice;
+  hubLabel: string;
+  local: boolean;
+  service: {
+    configured: boolean;
+    hostName?: string;
+    link: LinkState;
+    feedbackLink: LinkState;
+    feedbackEnabled: boolean;
+    /** Why the service side is not there (malformed string, refused), one line. */
+    error?: string;
+  };
+  device: {
+    configured: boolean;
+    id?: string;
+    transport: DeviceTransport;
+    link: LinkState;
+    error?: string;
+    settleMode: SettleMode;
+    messages: MessageView[];
+    /** Every message received in this run, including those no longer held. */
+    total: number;
+    /** Selected index into `messages`; undefined follows the tail. */
+    cursor?: number;
+    queueDepth?: number;
+  };
+  send: {
+    form: Form;
+    /** The focused field; undefined when the form does not have focus. */
+    focus?: FieldId;
+    lastFocus: FieldId;
+    result?: Notice;
+    recent: RecentSend[];
+    recall: number;
+    repeat?: RepeatView;
+  };
+  feedback: {
+    rows: Map<string, FeedbackRow>;
+    counts: Record<string, number>;
+    /** Send → feedback latencies of this run's messages (newest 10,000). */
+    latencies: number[];
+    cursor?: number;
+    filter: string;
+    /** Feedback records received in total. */
+    records: number;
+  };
+}
+
+/** Stream events: batched, applied at most ~30 times a second. */
+export type StreamEvent =
+  | { type: 'received'; message: ReceivedMessage }
+  | { type: 'feedback'; batch: FeedbackBatch }
+  | { type: 'send-started'; deviceId: string; message: OutgoingMessage; atMs: number }
+  | { type: 'send-enqueued'; result: SendResult }
+  | { type: 'send-refused'; messageId: string; reason: string }
+  | { type: 'repeat'; repeat: RepeatView };
+
+export type Action =
+  | { type: 'batch'; events: StreamEvent[] }
+  | { type: 'pane'; pane: PaneId }
+  | { type: 'overlay'; overlay: Overlay | undefined }
+  | { type: 'notice'; notice: Notice | undefined }
+  | { type: 'service'; patch: Partial<State['service']> }
+  | { type: 'device'; patch: Partial<State['device']> }
+  | { type: 'device-reset'; id: string | undefined; transport: DeviceTransport }
+  | { type: 'settled'; id: number; how: LocalSettlement }
+  | { type: 'cursor'; list: 'device' | 'feedback'; cursor: number | undefined }
+  | { type: 'form'; form: Form }
+  | { type: 'focus'; focus: FieldId | undefined }
+  | { type: 'send-result'; result: Notice; recent?: RecentSend }
+  | { type: 'recall'; index: number }
+  | { type: 'filter'; filter: string };

@@ -1,0 +1,117 @@
+/**
+ * Runs the built `iot-c2d` in a real pseudo-terminal (node-pty) and reads its screen as a user sees it
+ * (@xterm/headless). Keys are written one at a time; waits are for the screen to change, never fixed sleeps.
+ */
+import { fileURLToPath } from 'node:url';
+import pty from 'node-pty';
+import xterm from '@xterm/headless';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export const PTY_KEYS = {
+  tab: '\t',
+  shiftTab: '\u001b[Z',
+  enter: '\r',
+  esc: '\u001b',
+  backspace: '\u007f',
+  up: '\u001b[A',
+  down: '\u001b[B',
+  left: '\u001b[D',
+  ctrl: (letter: string): string => String.fromCharCode(letter.toLowerCase().charCodeAt(0) - 96),
+} as const;
+
+export interface PtyOptions {
+  cols?: number;
+  rows?: number;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Extra node flags (e.g. --cpu-prof for a benchmark). */
+  nodeArgs?: string[];
+}
+
+/** The environment without anything that would point iot-c2d at another hub. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...extra })) {
+    if (v === undefined || k.startsWith('IOTHUB_') || k === 'NODE_OPTIONS' || k.startsWith('VITEST')) continue;
+    env[k] = v;
+  }
+  env.TERM = 'xterm-256color';
+  return env;
+}
+
+export class PtyApp {
+  readonly term: InstanceType<typeof xterm.Terminal>;
+  readonly proc: pty.IPty;
+  /** Everything the program wrote, raw. */
+  output = '';
+  private writes = 0;
+  readonly exited: Promise<{ exitCode: number; signal?: number }>;
+  exitCode: number | undefined;
+  /** How often waitFor looks at the screen. */
+  pollMs = 15;
+
+  constructor(args: string[], options: PtyOptions = {}) {
+    const cols = options.cols ?? 100;
+    const rows = options.rows ?? 30;
+    this.term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
+    this.proc = pty.spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { name: 'xterm-256color', cols, rows, cwd: options.cwd ?? process.cwd(), env: options.env ?? cleanEnv() });
+    this.proc.onData((data) => {
+      this.output += data;
+      this.term.write(data, () => {
+        this.writes += 1;
+      });
+    });
+    this.exited = new Promise((resolve) => {
+      this.proc.onExit((e) => {
+        this.exitCode = e.exitCode;
+        resolve(e);
+      });
+    });
+  }
+
+  /** The screen's text, one line per row, right-trimmed. */
+  screen(): string {
+    const buffer = this.term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < this.term.rows; i++) lines.push(buffer.getLine(buffer.viewportY + i)?.translateToString(true) ?? '');
+    return lines.join('\n');
+  }
+
+  /** Waits until the screen shows `what`; returns the screen. */
+  async waitFor(what: string | RegExp | ((screen: string) => boolean), timeoutMs = 10_000): Promise<string> {
+    const matches = (s: string): boolean => (typeof what === 'string' ? s.includes(what) : typeof what === 'function' ? what(s) : what.test(s));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (matches(screen)) return screen;
+      if (this.exitCode !== undefined) throw new Error(`iot-c2d exited (${this.exitCode}) before the screen showed ${String(what)}\n--- screen ---\n${screen}\n--- output tail ---\n${JSON.stringify(this.output.slice(-400))}`);
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for the screen to show ${String(what)}\n--- screen ---\n${screen}`);
+      await new Promise((r) => setTimeout(r, this.pollMs));
+    }
+  }
+
+  /** Writes one key and waits until the program redraws (or shows nothing new within `quietMs`). */
+  async key(data: string, quietMs = 1000): Promise<void> {
+    const before = this.writes;
+    this.proc.write(data);
+    const deadline = Date.now() + quietMs;
+    while (this.writes === before && Date.now() < deadline && this.exitCode === undefined) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /** Types text one key at a time, each one waited for. */
+  async type(text: string): Promise<void> {
+    for (const ch of text) await this.key(ch);
+  }
+
+  /** Was the terminal given back: main screen, cursor shown, alternate screen left after it was entered? */
+  restored(): boolean {
+    const leftAlt = this.output.lastIndexOf('\u001b[?1049l') > this.output.lastIndexOf('\u001b[?1049h');
+    const cursorShown = this.output.lastIndexOf('\u001b[?25h') > this.output.lastIndexOf('\u001b[?25l');
+    return leftAlt && cursorShown && this.term.buffer.active.type === 'normal';
+  }
+
+  kill(signal = 'SIGKILL'): void {
+    if (this.exitCode === undefined) this.proc.kill(signal);
+  }
+}
