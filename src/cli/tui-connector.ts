@@ -1,0 +1,150 @@
+/**
+ * What `iot-c2d tui` connects to, wired from its arguments: the embedded hub (started here, or the
+ * `iot-c2d hub` already running on the state directory, with `demo-device`), or the hub and device the
+ * connection strings name. Loaded only when the TUI runs: it brings in the hub and the SDK clients.
+ */
+import { createWriteStream, readFileSync } from 'node:fs';
+import { DeviceClient } from '../clients/device-client.js';
+import { RegistryClient } from '../clients/registry-client.js';
+import { ServiceClient } from '../clients/service-client.js';
+import type { DeviceInfo } from '../clients/types.js';
+import { parseDeviceConnectionString, parseServiceConnectionString } from '../core/connection-string.js';
+import type { DeviceTransport } from '../core/types.js';
+import { readHubInstance, startHub } from '../hub/index.js';
+import type { TuiConnector } from '../tui/connector.js';
+import type { TuiArgs } from './commands/tui.js';
+import { UsageError } from './usage.js';
+
+export const DEMO_DEVICE = 'demo-device';
+
+export function readCa(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Cannot read the CA file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}): give the path iot-c2d hub prints as "CA:".`);
+  }
+}
+
+export function hostOf(serviceCs: string | undefined, deviceCs: string | undefined): string {
+  for (const [cs, parse] of [
+    [serviceCs, parseServiceConnectionString],
+    [deviceCs, parseDeviceConnectionString],
+  ] as const) {
+    if (!cs) continue;
+    try {
+      return parse(cs).hostName;
+    } catch {
+      // Shown in its pane; the header names the other string's host, if any.
+    }
+  }
+  return '(not given)';
+}
+
+type Opener = Pick<TuiConnector, 'openService' | 'openDevice'>;
+
+/** Opening each side, with the CA (and, for device strings, the gateway) of the hub in use. */
+export function opener(ca: string | undefined, deviceGateway?: string): Opener {
+  return {
+    openService: async (connectionString) => {
+      const service = await ServiceClient.open({ connectionString, ...(ca ? { ca } : {}) });
+      const registry = new RegistryClient({ connectionString, ...(ca ? { ca } : {}), ...(deviceGateway ? { deviceGateway } : {}) });
+      return { service, registry };
+    },
+    openDevice: (connectionString, transport, autoComplete) => DeviceClient.open({ connectionString, transport, autoComplete, ...(ca ? { ca } : {}) }),
+  };
+}
+
+/**
+ * Starts opening the initial connections at once, while the UI code (Ink, React) is still loading; the
+ * TUI's first request for the same string gets the connection already under way. Later requests open anew.
+ */
+function headStart(open: Opener, serviceCs: string, deviceCs: string, transport: DeviceTransport): Opener {
+  let service: ReturnType<Opener['openService']> | undefined = open.openService(serviceCs);
+  let device: ReturnType<Opener['openDevice']> | undefined = open.openDevice(deviceCs, transport, true);
+  // Failures are reported when the TUI asks for the connection; none is left unhandled meanwhile.
+  service.catch(() => undefined);
+  device.catch(() => undefined);
+  return {
+    openService: (cs) => {
+      const early = cs === serviceCs ? service : undefined;
+      service = undefined;
+      return early ?? open.openService(cs);
+    },
+    openDevice: (cs, t, autoComplete) => {
+      const early = cs === deviceCs && t === transport && autoComplete ? device : undefined;
+      device = undefined;
+      return early ?? open.openDevice(cs, t, autoComplete);
+    },
+  };
+}
+
+export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
+  const stateDir = args['state-dir'];
+  const common = { transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: stateDir, local: true };
+  const running = readHubInstance(stateDir);
+  if (running) {
+    // An `iot-c2d hub` already runs on this state: use it rather than start a second one.
+    const ca = readCa(running.caPath);
+    const gateway = `localhost:${running.port}`;
+    const registry = new RegistryClient({ connectionString: running.serviceConnectionString, ...(ca ? { ca } : {}), deviceGateway: gateway });
+    let info: DeviceInfo;
+    try {
+      info = await registry.get(DEMO_DEVICE);
+    } catch (err) {
+      if ((err as { kind?: string }).kind !== 'device-not-found') throw err;
+      info = await registry.create(DEMO_DEVICE);
+    }
+    return {
+      ...common,
+      hubLabel: `local ${gateway} (iot-c2d hub, pid ${running.pid})`,
+      serviceConnectionString: running.serviceConnectionString,
+      deviceConnectionString: registry.deviceConnectionString(info),
+      caPath: running.caPath,
+      ...headStart(opener(ca, gateway), running.serviceConnectionString, registry.deviceConnectionString(info), args.transport),
+      shutdown: async () => undefined,
+    };
+  }
+  const log = createWriteStream(`${stateDir}/tui-hub.log`, { flags: 'a', mode: 0o600 });
+  const options = { stateDir, devices: [DEMO_DEVICE], log: (line: string) => log.write(`${new Date().toISOString()} ${line}\n`) };
+  let hub;
+  try {
+    hub = await startHub({ ...options, port: args.port });
+  } catch (err) {
+    // The fixed default port is taken by something else: any free port will do.
+    if (args.port === 0 || !/is in use/.test((err as Error).message)) throw err;
+    hub = await startHub({ ...options, port: 0 });
+  }
+  const started = hub;
+  return {
+    ...common,
+    hubLabel: `local localhost:${started.port}`,
+    serviceConnectionString: started.serviceConnectionString(),
+    deviceConnectionString: started.deviceConnectionString(DEMO_DEVICE),
+    caPath: started.caPath,
+    ...headStart(opener(started.caPem, `localhost:${started.port}`), started.serviceConnectionString(), started.deviceConnectionString(DEMO_DEVICE), args.transport),
+    shutdown: async () => {
+      await started.stop();
+      log.end();
+    },
+  };
+}
+
+
+/** The connector for hubs named by connection strings (Azure, or a standalone iot-c2d hub). */
+export function remoteConnector(args: TuiArgs, serviceCs: string | undefined, deviceCs: string | undefined): TuiConnector {
+  const ca = readCa(args.ca);
+  return {
+    hubLabel: hostOf(serviceCs, deviceCs),
+    local: false,
+    transport: args.transport,
+    feedback: args.feedback,
+    exportDir: process.cwd(),
+    secretsDir: process.cwd(),
+    ...(serviceCs !== undefined ? { serviceConnectionString: serviceCs } : {}),
+    ...(deviceCs !== undefined ? { deviceConnectionString: deviceCs } : {}),
+    ...(args.ca ? { caPath: args.ca } : {}),
+    ...opener(ca),
+    shutdown: async () => undefined,
+  };
+}
