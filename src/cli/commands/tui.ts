@@ -3,6 +3,8 @@
  * with no connection strings it starts the embedded hub (or joins the `iot-c2d hub` already running on the
  * state directory) and makes sure `demo-device` exists; with --hub / --device it connects to that hub.
  */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { CommandModule } from 'yargs';
 import { DEVICE_TRANSPORTS } from '../../core/types.js';
@@ -47,6 +49,17 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
     // A small young generation keeps the heap, and RSS, from ballooning under a flood of messages
     // (bench/tui-flood.ts); it has to be set before the heap grows to have an effect.
     setFlagsFromString('--max-semi-space-size=2');
+    // Node prints its warnings (an SDK's listener counts, say) on stderr, right across Ink's screen: keep
+    // them in a log file in the state directory instead.
+    process.removeAllListeners('warning');
+    process.on('warning', (warning) => {
+      try {
+        mkdirSync(args['state-dir'], { recursive: true });
+        appendFileSync(join(args['state-dir'], 'tui.log'), `${new Date().toISOString()} ${warning.name}: ${warning.message}\n`, { mode: 0o600 });
+      } catch {
+        // Nowhere to write it: dropping a warning beats breaking the screen.
+      }
+    });
     // Ink and React take a while to load: let that overlap with starting the hub and connecting.
     const tui = import('../../tui/start.js');
     tui.catch(() => undefined);
