@@ -207,11 +207,15 @@ export class DeviceClient implements DeviceSide {
     const id = this.nextId++;
     const properties: Array<[string, string]> = [];
     const bag = msg.properties as unknown as { count(): number; getItem(i: number): { key: string; value: string } };
+    let bagAck: string | undefined;
     for (let i = 0; i < bag.count(); i++) {
       const item = bag.getItem(i);
       // The HTTP transport keeps the header name, `iothub-app-<name>`: show the property's own name.
       const key = this.transport === 'http' ? item.key.replace(/^iothub-app-/, '') : item.key;
-      properties.push([key, String(item.value)]);
+      // Over MQTT, iothub-ack arrives in the property bag and the SDK files it with the custom properties;
+      // it is a system property (AMQP reports it as one), so it is reported as `ack`.
+      if (key === 'iothub-ack' && msg.ack === undefined) bagAck = String(item.value);
+      else properties.push([key, String(item.value)]);
     }
     const expiry = msg.expiryTimeUtc as unknown;
     const received: ReceivedMessage = {
@@ -228,7 +232,7 @@ export class DeviceClient implements DeviceSide {
       ['contentType', msg.contentType],
       ['contentEncoding', msg.contentEncoding],
       ['userId', msg.userId],
-      ['ack', msg.ack],
+      ['ack', msg.ack ?? bagAck],
       ['lockToken', msg.lockToken],
       ['expiryTimeUtc', expiry instanceof Date || typeof expiry === 'number' ? new Date(expiry).toISOString() : expiry],
     ];

@@ -47,7 +47,7 @@ export interface ReceivedMessage {
   contentType?: string;
   contentEncoding?: string;
   userId?: string;
-  /** iothub-ack, where the transport reports it (AMQP); over MQTT it is among the properties. */
+  /** iothub-ack: a system property over AMQP, lifted out of the MQTT property bag; HTTP does not report it. */
   ack?: string;
   lockToken?: string;
   /** Application properties, in the order received. */

@@ -58,11 +58,12 @@ async function sendAndFollow(app: PtyApp, device: string): Promise<void> {
 
   await app.key(K.esc);
   await app.key('1');
-  await app.waitFor(new RegExp(`${messageId.slice(0, 15)}.*corr-e2e.*3p\\s+\\{"temp":21.5\\}`));
+  await app.waitFor(new RegExp(`${messageId.slice(0, 15)}.*corr-e2e.*2p\\s+\\{"temp":21.5\\}`));
   await app.key(K.enter);
-  const details = await app.waitFor('Custom properties (3)');
+  const details = await app.waitFor('Custom properties (2)');
   expect(details).toContain('colour = red');
   expect(details).toContain('size = XL');
+  expect(details).toMatch(/ack\s+full/);
   expect(details).toContain(`messageId        ${messageId}`);
   await app.key(K.esc);
 
@@ -206,6 +207,7 @@ describe('iot-c2d tui in a pseudo-terminal', () => {
       try {
         await app.waitFor(/service ● connected[\s\S]*device dev-b mqtt ● connected/);
         await app.key('2');
+        await app.waitFor(/› Payload/);
         await app.type('before');
         await app.key(K.ctrl('s'));
         await app.waitFor(/✓ Enqueued \S+ for dev-b/);

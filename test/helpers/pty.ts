@@ -45,7 +45,6 @@ export class PtyApp {
   readonly proc: pty.IPty;
   /** Everything the program wrote, raw. */
   output = '';
-  private writes = 0;
   readonly exited: Promise<{ exitCode: number; signal?: number }>;
   exitCode: number | undefined;
   /** How often waitFor looks at the screen. */
@@ -58,9 +57,7 @@ export class PtyApp {
     this.proc = pty.spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { name: 'xterm-256color', cols, rows, cwd: options.cwd ?? process.cwd(), env: options.env ?? cleanEnv() });
     this.proc.onData((data) => {
       this.output += data;
-      this.term.write(data, () => {
-        this.writes += 1;
-      });
+      this.term.write(data);
     });
     this.exited = new Promise((resolve) => {
       this.proc.onExit((e) => {
@@ -91,12 +88,16 @@ export class PtyApp {
     }
   }
 
-  /** Writes one key and waits until the program redraws (or shows nothing new within `quietMs`). */
+  /**
+   * Writes one key and waits until the screen changes (or nothing changes within `quietMs`). Keys written
+   * before the program has read the previous one arrive together, as pasted text, so each waits for its
+   * effect; a mere redraw of the same screen does not count.
+   */
   async key(data: string, quietMs = 1000): Promise<void> {
-    const before = this.writes;
+    const before = this.screen();
     this.proc.write(data);
     const deadline = Date.now() + quietMs;
-    while (this.writes === before && Date.now() < deadline && this.exitCode === undefined) await new Promise((r) => setTimeout(r, 5));
+    while (this.screen() === before && Date.now() < deadline && this.exitCode === undefined) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** Types text one key at a time, each one waited for. */

@@ -57,9 +57,6 @@ async function deviceTarget(args: ReceiveArgs): Promise<DeviceTarget> {
 }
 
 function describeMessage(message: ReceivedMessage, n: number, settled: string): string {
-  // Over MQTT, iothub-ack arrives in the property bag; it is a system property, shown as such.
-  const bagAck = message.properties.find(([key]) => key === 'iothub-ack')?.[1];
-  const properties = message.ack === undefined && bagAck !== undefined ? message.properties.filter(([key]) => key !== 'iothub-ack') : message.properties;
   const rows: Array<[string, string | undefined]> = [
     ['Data', payloadText(message.payload)],
     ['Message id', message.messageId],
@@ -69,9 +66,9 @@ function describeMessage(message: ReceivedMessage, n: number, settled: string): 
     ['Content type', message.contentType],
     ['Content encoding', message.contentEncoding],
     ['User id', message.userId],
-    ['Ack', message.ack ?? bagAck],
+    ['Ack', message.ack],
     ['Lock token', message.lockToken],
-    ...properties.map(([key, value]): [string, string] => ['Property', `${key}=${value}`]),
+    ...message.properties.map(([key, value]): [string, string] => ['Property', `${key}=${value}`]),
     ['Settled', settled],
   ];
   const lines = rows.filter((row): row is [string, string] => row[1] !== undefined).map(([label, value]) => `  ${`${label}:`.padEnd(18)}${printable(value)}`);

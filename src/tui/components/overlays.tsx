@@ -49,7 +49,6 @@ export function HelpOverlay({ under, height, width, unavailable }: { under: KeyC
 
 export function detailLines(view: MessageView): string[] {
   const m = view.message;
-  const ackProperty = m.properties.find(([k]) => k === 'iothub-ack')?.[1];
   const system: Array<[string, string | undefined]> = [
     ['messageId', m.messageId],
     ['correlationId', m.correlationId],
@@ -58,7 +57,7 @@ export function detailLines(view: MessageView): string[] {
     ['contentType', m.contentType],
     ['contentEncoding', m.contentEncoding],
     ['userId', m.userId],
-    ['ack', m.ack ?? (ackProperty ? `${ackProperty} (the iothub-ack property)` : undefined)],
+    ['ack', m.ack],
     ['lockToken', m.lockToken ?? (m.transport.startsWith('mqtt') ? '(none over MQTT)' : undefined)],
   ];
   const payload = payloadLines(m.payload);
