@@ -88,9 +88,11 @@ function classify(err: unknown, context: ErrorContext): ClientError {
   if (/certificate|self.signed|unable to verify/i.test(text)) {
     return new ClientError('certificate', `The hub's TLS certificate is not trusted: pass the hub's CA with --ca <file> (iot-c2d hub prints its path).`);
   }
-  if (name === 'UnauthorizedError' || condition === 'amqp:unauthorized-access' || e.response?.statusCode === 401) {
+  if (name === 'UnauthorizedError' || condition === 'amqp:unauthorized-access' || e.response?.statusCode === 401 || /Not authorized|Bad username or password/.test(text)) {
     const who = context.keyName ? `policy "${context.keyName}"` : device;
-    const why = detail && !/^AMQP Transport/.test(detail) ? ` (${detail.replace(/\.$/, '')})` : '';
+    // The hub's own reason, when the SDK kept it (CBS status-description), rather than the SDK's wrapping.
+    const reason = [detail, e.message].find((t) => t && !/^(AMQP Transport|mqtt\.js returned|Connection refused|Failure on first connection)/.test(t));
+    const why = reason ? ` (${reason.replace(/\.$/, '')})` : '';
     return new ClientError('unauthorized', `The hub refused the key of ${who}${why}: check SharedAccessKey in the ${context.what}.`);
   }
   if (name === 'DeviceNotFoundError' || condition === 'amqp:not-found') {

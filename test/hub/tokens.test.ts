@@ -73,13 +73,11 @@ it('a token that expires without renewal ends the connection, over AMQP and over
   const amqp = await tokenClient('lapsed-amqp', 2, Amqp);
   const mqtt = await tokenClient('lapsed-mqtt', 2, Mqtt);
   expect((await registry.get('lapsed-amqp')).connectionState).toBe('Connected');
-  // The hub's side: both connections end. (The SDK's AMQP transport does not notice a close from the hub,
-  // see docs/sdk-notes.md, so the hub's registry is the witness; the MQTT client does notice.)
-  await mqtt.disconnected;
+  // Both connections end: the clients see it, and so does the hub's registry.
+  await Promise.all([mqtt.disconnected, amqp.disconnected]);
   await waitFor(async () => (await registry.get('lapsed-amqp')).connectionState === 'Disconnected' || undefined, 10_000, 'lapsed-amqp disconnected');
   expect(hub.logs.some((l) => /amqp#\d+: token expired and was not renewed/.test(l))).toBe(true);
   expect(hub.logs.some((l) => l.includes('the token of "lapsed-mqtt" expired'))).toBe(true);
-  // The SDK's AMQP client, stuck in "disconnecting" after the hub's close, never finishes close(): don't wait.
-  void amqp.client.close().catch(() => undefined);
+  await amqp.client.close().catch(() => undefined);
   await mqtt.client.close().catch(() => undefined);
 });

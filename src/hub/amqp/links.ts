@@ -23,7 +23,7 @@ import type { FeedbackReader } from '../feedback-queue.js';
 import type { LockedMessage } from '../model.js';
 import { deviceOfAddress, fromServiceMessage, toDeviceMessage } from './convert.js';
 import type { Link } from './convert.js';
-import { closeConnection } from './server.js';
+import { closeSocketOf } from './server.js';
 import type { AmqpConnectionState } from './server.js';
 
 export type Outcome = 'accepted' | 'released' | 'rejected' | 'modified';
@@ -156,7 +156,10 @@ function deviceC2dRoute(ctx: HubContext, sender: Sender, deviceId: string): Link
     authorized: deviceGranted(deviceId),
     opened: () => {
       ctx.registry.touch(deviceId);
-      leave = ctx.presence.add(deviceId, () => closeConnection(sender.connection, { condition: 'amqp:connection:forced', description: 'The device was deleted or disabled.' }));
+      leave = ctx.presence.add(deviceId, () => {
+        ctx.log(`amqp: device '${deviceId}' was deleted or disabled; closing its connection`);
+        closeSocketOf(sender.connection);
+      });
       detach = ctx.queues.attach(deviceId, consumer);
     },
     closed: () => {

@@ -59,7 +59,7 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     for (const route of state.routes.values()) {
       if (!route.authorized(state, now)) {
         ctx.log(`${state.label}: token expired and was not renewed; closing the connection`);
-        closeConnection(connection, { condition: 'amqp:unauthorized-access', description: 'The SAS token has expired.' });
+        closeSocketOf(connection);
         return;
       }
     }
@@ -158,7 +158,7 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
   container.on('sender_error', () => undefined);
   container.on('receiver_error', () => undefined);
 
-  const dropConnection = (context: EventContext): void => {
+  const dropConnection = (context: { connection: Connection }): void => {
     const connection = context.connection;
     open.delete(connection);
     const state = stateOf(connection);
@@ -184,6 +184,8 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     handle: (socket) => {
       const connection = container.create_connection(connectionOptions);
       (connection as unknown as { accept(socket: Duplex): void }).accept(socket);
+      // rhea notices a peer's end, not a socket the hub closed itself: release the links either way.
+      socket.once('close', () => dropConnection({ connection }));
       socket.on('error', (err: NodeJS.ErrnoException) => {
         // rhea may still write after it ended a connection it closed itself: not news.
         if (err.code !== 'ERR_STREAM_WRITE_AFTER_END') ctx.log(`${stateOf(connection).label}: socket error: ${err.message}`);
@@ -226,15 +228,13 @@ function guardFirstFrame(socket: Duplex, opened: () => boolean, refuse: (reason:
   socket.on('data', inspect);
 }
 
-/** How long a peer has to answer our close before its socket is cut. */
-const CLOSE_GRACE_MS = 1000;
-
 /**
- * Closes with an error, as IoT Hub does, and then really ends the TCP connection: some peers (the device
- * SDK's AMQP transport among them) never close their side and would never notice.
+ * Ends a connection the hub no longer allows (a token expired, the device was deleted or disabled) by
+ * closing its socket. IoT Hub would send an AMQP close with the error first, but the SDKs' AMQP transports
+ * hang in "disconnecting" on such a close and never report it (docs/sdk-notes.md), while a closed socket is
+ * reported at once: so the reason goes to the hub's log (the caller's), and the socket goes.
  */
-export function closeConnection(connection: Connection, error: { condition: string; description: string }): void {
-  connection.close(error);
+export function closeSocketOf(connection: Connection): void {
   const socket = (connection as unknown as { socket?: { destroy(): void } }).socket;
-  setTimeout(() => socket?.destroy(), CLOSE_GRACE_MS).unref();
+  socket?.destroy();
 }
