@@ -7,7 +7,7 @@ import { afterAll, expect, it } from 'vitest';
 import type { LinkState } from '../../src/clients/types.js';
 import type { DeviceTransport } from '../../src/core/types.js';
 import { startHub } from '../../src/hub/index.js';
-import { message, openDevice, openService } from '../helpers/clients.js';
+import { message, openDevice, openRegistry, openService } from '../helpers/clients.js';
 import { tempStateDir } from '../helpers/hub.js';
 import { Collector, waitFor } from '../helpers/wait.js';
 
@@ -36,4 +36,13 @@ it.each<DeviceTransport>(['mqtt', 'amqp'])('service and %s device show retrying 
   await device.close();
   await service.close();
   await again.stop();
+});
+
+it.each<DeviceTransport>(['mqtt', 'amqp'])('a device over %s that is deleted is disconnected, and the wrapper says why', async (transport) => {
+  const hub = await startHub({ stateDir, port: 0 });
+  const { device } = await openDevice(hub, `doomed-${transport}`, { transport });
+  await openRegistry(hub).delete(`doomed-${transport}`);
+  await waitFor(() => device.state().status === 'retrying' && /refused the key of device 'doomed-/.test(device.state().reason ?? ''), 10_000, 'the reason');
+  await device.close();
+  await hub.stop();
 });
