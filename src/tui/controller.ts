@@ -1,43 +1,28 @@
 /**
- * The TUI's behaviour, without React: it owns the clients (through the connector's interfaces), turns their
- * events into store actions, and runs the command each key press means (keymap/dispatch.ts). Panes only
- * render the store's state; everything they can do goes through here, which is what component tests drive.
+ * The TUI's behaviour, without React: it runs the command each key press means (keymap/dispatch.ts) and does
+ * the editing, moving and settling itself; the connections (connections.ts), sending (sender.ts) and the files
+ * it writes (files.ts) are in their own modules. Panes only render the store's state; everything they can do
+ * goes through here, which is what component tests drive.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Key } from 'ink';
-import { feedbackLine, sentLine } from '../clients/records.js';
-import type { RegistrySide, ServiceSide, Settlement } from '../clients/types.js';
+import type { Settlement } from '../clients/types.js';
 import { parseDeviceConnectionString, parseServiceConnectionString, redactConnectionString } from '../core/connection-string.js';
-import { DEVICE_TRANSPORTS } from '../core/types.js';
-import type { DeviceTransport } from '../core/types.js';
-import type { TuiConnector, TuiDevice } from './connector.js';
+import { Connections } from './connections.js';
+import type { TuiConnector } from './connector.js';
+import { errorText } from './errors.js';
+import { exportJsonl, writeSecrets } from './files.js';
 import type { CommandId } from './keymap/bindings.js';
 import { findBinding } from './keymap/dispatch.js';
 import type { KeyContext } from './keymap/dispatch.js';
 import { keyPresses } from './keymap/keys.js';
 import type { KeyPress } from './keymap/keys.js';
-import { checkForm, cycleAck, fieldOrder, fieldText, hasErrors, isTextField, propIndex, setFieldText, toOutgoing } from './state/form.js';
+import { Sender } from './sender.js';
+import { cycleAck, fieldOrder, fieldText, isTextField, propIndex, setFieldText } from './state/form.js';
 import type { FieldId, Form } from './state/form.js';
 import type { Store } from './state/store.js';
 import { PANES } from './state/types.js';
-import type { LocalSettlement, MessageView, Notice, PaneId, RepeatView, State } from './state/types.js';
-import { visibleRows } from './selectors.js';
-
-const RETRY_DELAYS_MS = [1000, 2000, 5000, 10_000];
-/** Error kinds (ClientError.kind) worth trying again: the hub may come (back) up. */
-const TRANSIENT = new Set(['unreachable', 'disconnected', 'timeout']);
-const REFUSAL_WORDS: Record<string, string> = {
-  'device-not-found': 'device not found',
-  'queue-full': 'queue full (50 messages waiting)',
-  'too-large': 'too large',
-  unauthorized: 'not authorised',
-  invalid: 'invalid message',
-  disconnected: 'not connected',
-  timeout: 'no answer',
-};
-export const FEEDBACK_FILTERS = ['all', 'pending', 'Success', 'Rejected', 'Expired', 'DeliveryCountExceeded', 'Purged', 'no feedback', 'refused', 'elsewhere'] as const;
-const MAX_INFLIGHT = 256;
+import type { LocalSettlement, MessageView, Notice, PaneId, State } from './state/types.js';
+import { FEEDBACK_FILTERS, visibleRows } from './selectors.js';
 
 export interface ControllerOptions {
   /** How often the device's C2D queue depth is read from the registry. Default 3 s. */
@@ -46,43 +31,15 @@ export interface ControllerOptions {
   onQuit?: () => void;
 }
 
-/** Closing must not hang the exit: a client that does not confirm within `ms` is left behind. */
-function closeWithin(close: () => Promise<void>, ms = 1000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    close().catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-function errorText(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return (message.split('\n')[0] ?? '').trim() || 'unknown error';
-}
-
-function errorKind(err: unknown): string | undefined {
-  const kind = (err as { kind?: unknown } | null)?.kind;
-  return typeof kind === 'string' ? kind : undefined;
+/** The text a key press types into a field or prompt: a paste, a space, a printable key; undefined for other keys. */
+function typedText(press: KeyPress): string | undefined {
+  return press.text ?? (press.name === 'space' ? ' ' : press.name !== undefined && [...press.name].length === 1 ? press.name : undefined);
 }
 
 export class Controller {
-  private service: ServiceSide | undefined;
-  private registry: RegistrySide | undefined;
-  private device: TuiDevice | undefined;
-  private serviceCs: string | undefined;
-  private deviceCs: string | undefined;
-  private readonly unsubscribe: Array<() => void> = [];
-  private deviceUnsubscribe: Array<() => void> = [];
-  private serviceUnsubscribe: Array<() => void> = [];
-  private retryTimers = new Map<'service' | 'device', NodeJS.Timeout>();
-  private queueTimer: NodeJS.Timeout | undefined;
-  private repeatCancel: (() => void) | undefined;
-  private remoteNoticeShown = false;
+  private readonly connections: Connections;
+  private readonly sender: Sender;
   private closing: Promise<void> | undefined;
-  private deviceGeneration = 0;
-  private serviceGeneration = 0;
   /** Rows a page of the lists holds (the App tells us from the terminal size). */
   pageSize = 10;
 
@@ -90,7 +47,10 @@ export class Controller {
     readonly store: Store,
     private readonly connector: TuiConnector,
     private readonly options: ControllerOptions = {},
-  ) {}
+  ) {
+    this.connections = new Connections(store, connector);
+    this.sender = new Sender(store);
+  }
 
   private get state(): State {
     return this.store.getState();
@@ -105,18 +65,8 @@ export class Controller {
   }
 
   /** Connects whatever the connector was given; each side on its own, a failure of one leaves the other. */
-  async start(): Promise<void> {
-    const c = this.connector;
-    const poll = this.options.queuePollMs ?? 3000;
-    this.queueTimer = setInterval(() => void this.pollQueue(), poll);
-    this.queueTimer.unref?.();
-    if (!c.serviceConnectionString && !c.deviceConnectionString) {
-      this.notice('info', 'Give a connection string: p on the Device pane (device) or on the Send pane (service).');
-    }
-    await Promise.all([
-      c.serviceConnectionString ? this.connectService(c.serviceConnectionString) : Promise.resolve(),
-      c.deviceConnectionString ? this.connectDevice(c.deviceConnectionString, this.state.device.transport) : Promise.resolve(),
-    ]);
+  start(): Promise<void> {
+    return this.connections.start(this.options.queuePollMs ?? 3000);
   }
 
   // ---------------------------------------------------------------- keys
@@ -149,15 +99,16 @@ export class Controller {
       case 'complete':
       case 'reject':
       case 'abandon': {
-        if (!this.device) return 'no device connected';
+        const device = this.connections.device;
+        if (!device) return 'no device connected';
         const how: Settlement = id === 'complete' ? 'complete' : id === 'reject' ? 'reject' : 'abandon';
-        const cannot = this.device.cannot(how);
-        if (cannot && how !== 'complete') return `unavailable over ${this.device.transport.toUpperCase()}`;
+        const cannot = device.cannot(how);
+        if (cannot && how !== 'complete') return `unavailable over ${device.transport.toUpperCase()}`;
         if (s.device.settleMode === 'auto') return 'auto-complete mode (m: manual)';
         return undefined;
       }
       case 'send':
-        return this.service ? undefined : 'no service connection';
+        return this.connections.service ? undefined : 'no service connection';
       case 'export':
         return s.feedback.rows.size === 0 ? 'nothing sent yet' : undefined;
       default:
@@ -193,9 +144,11 @@ export class Controller {
       case 'close':
         this.dispatch({ type: 'overlay', overlay: undefined });
         return true;
-      case 'write-secrets':
-        this.writeSecrets();
+      case 'write-secrets': {
+        const { serviceCs, deviceCs } = this.connections;
+        this.dispatch({ type: 'overlay', overlay: writeSecrets(this.connector.secretsDir, { service: serviceCs, device: deviceCs, caPath: this.connector.caPath }) });
         return true;
+      }
       case 'scroll-up':
       case 'scroll-down':
         if (s.overlay?.kind === 'details') {
@@ -237,16 +190,16 @@ export class Controller {
         this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: 'service', text: '' } });
         return true;
       case 'transport':
-        this.switchTransport();
+        this.connections.switchTransport();
         return true;
       case 'toggle-device':
-        this.toggleDevice();
+        this.connections.toggleDevice();
         return true;
       case 'edit-form':
         this.focus(s.send.lastFocus);
         return true;
       case 'send':
-        void this.send();
+        void this.sender.send(this.connections.service);
         return true;
       case 'recall': {
         const next = s.send.recall + 1;
@@ -270,7 +223,7 @@ export class Controller {
         this.removeProperty();
         return true;
       case 'stop-repeat':
-        if (this.repeatCancel) this.repeatCancel();
+        this.sender.stop();
         return true;
       case 'choice-prev':
       case 'choice-next':
@@ -283,7 +236,7 @@ export class Controller {
         return true;
       }
       case 'export':
-        this.exportJsonl();
+        this.dispatch({ type: 'notice', notice: exportJsonl(s.feedback.rows.values(), this.connector.exportDir) });
         return true;
     }
   }
@@ -336,7 +289,7 @@ export class Controller {
 
   private fieldEnter(): boolean {
     const focus = this.state.send.focus;
-    if (focus === 'send') void this.send();
+    if (focus === 'send') void this.sender.send(this.connections.service);
     else if (focus === 'addProperty') this.addProperty();
     else if (focus === 'payload') this.editField({ text: '\n' });
     else this.stepField(1);
@@ -369,7 +322,7 @@ export class Controller {
     let next: string;
     if (press.name === 'backspace') next = [...text].slice(0, -1).join('');
     else {
-      const typed = press.text ?? (press.name === 'space' ? ' ' : press.name !== undefined && [...press.name].length === 1 ? press.name : undefined);
+      const typed = typedText(press);
       if (typed === undefined) return;
       const clean = field === 'payload' ? typed.replace(/\r\n?/g, '\n') : typed.replace(/[\r\n]+/g, '');
       next = text + clean;
@@ -385,7 +338,7 @@ export class Controller {
     let text = overlay.text;
     if (press.name === 'backspace') text = [...text].slice(0, -1).join('');
     else {
-      const typed = press.text ?? (press.name === 'space' ? ' ' : press.name !== undefined && [...press.name].length === 1 ? press.name : undefined);
+      const typed = typedText(press);
       if (typed === undefined) return;
       text += typed.replace(/[\r\n]+/g, '');
     }
@@ -405,158 +358,18 @@ export class Controller {
       return;
     }
     this.dispatch({ type: 'overlay', overlay: undefined });
-    if (overlay.purpose === 'device') void this.connectDevice(text, this.state.device.transport);
-    else void this.connectService(text);
+    if (overlay.purpose === 'device') void this.connections.connectDevice(text, this.state.device.transport);
+    else void this.connections.connectService(text);
   }
 
-  // ---------------------------------------------------------------- service side
-
-  async connectService(connectionString: string): Promise<void> {
-    const generation = ++this.serviceGeneration;
-    this.clearRetry('service');
-    await this.closeService();
-    let hostName: string;
-    try {
-      hostName = parseServiceConnectionString(connectionString).hostName;
-    } catch (err) {
-      const reason = errorText(err);
-      this.dispatch({ type: 'service', patch: { configured: false, error: reason, link: { status: 'disconnected', reason } } });
-      this.notice('error', reason);
-      return;
-    }
-    this.serviceCs = connectionString;
-    this.dispatch({ type: 'service', patch: { configured: true, hostName, error: undefined, link: { status: 'connecting' } } });
-    let opened: { service: ServiceSide; registry: RegistrySide };
-    try {
-      opened = await this.connector.openService(connectionString);
-    } catch (err) {
-      if (generation !== this.serviceGeneration || this.closing) return;
-      const reason = errorText(err);
-      const transient = TRANSIENT.has(errorKind(err) ?? '');
-      this.dispatch({ type: 'service', patch: { error: reason, link: { status: transient ? 'retrying' : 'disconnected', reason } } });
-      if (transient) this.retry('service', () => this.connectService(connectionString));
-      else this.notice('error', reason);
-      return;
-    }
-    if (generation !== this.serviceGeneration || this.closing) {
-      await opened.service.close().catch(() => undefined);
-      return;
-    }
-    const { service, registry } = opened;
-    this.service = service;
-    this.registry = registry;
-    this.retryAttempts.service = 0;
-    this.serviceUnsubscribe.push(
-      service.onState((link) => this.dispatch({ type: 'service', patch: { link } })),
-      service.onFeedbackState((feedbackLink) => this.dispatch({ type: 'service', patch: { feedbackLink } })),
-    );
-    this.dispatch({ type: 'service', patch: { link: service.state(), error: undefined } });
-    void this.pollQueue();
-    if (!this.state.service.feedbackEnabled) {
-      this.dispatch({ type: 'service', patch: { feedbackLink: { status: 'disconnected', reason: 'off (--no-feedback)' } } });
-      return;
-    }
-    if (!this.connector.local && !this.remoteNoticeShown) {
-      this.remoteNoticeShown = true;
-      this.notice('warning', 'Reading feedback takes it off this hub\'s single feedback queue: another reader will miss it (restart with --no-feedback to leave it).');
-    }
-    try {
-      await service.startFeedback((batch) => this.store.push({ type: 'feedback', batch }));
-      this.dispatch({ type: 'service', patch: { feedbackLink: service.feedbackState() } });
-    } catch (err) {
-      this.dispatch({ type: 'service', patch: { feedbackLink: { status: 'disconnected', reason: errorText(err) } } });
-    }
-  }
-
-  private async closeService(): Promise<void> {
-    for (const off of this.serviceUnsubscribe.splice(0)) off();
-    const service = this.service;
-    this.service = undefined;
-    this.registry = undefined;
-    if (service) await closeWithin(() => service.close());
-  }
-
-  // ---------------------------------------------------------------- device side
-
-  async connectDevice(connectionString: string, transport: DeviceTransport): Promise<void> {
-    const generation = ++this.deviceGeneration;
-    this.clearRetry('device');
-    await this.closeDevice();
-    let deviceId: string;
-    try {
-      deviceId = parseDeviceConnectionString(connectionString).deviceId;
-    } catch (err) {
-      // A broken device string leaves the service side as it is.
-      const reason = errorText(err);
-      this.dispatch({ type: 'device', patch: { configured: false, error: reason, link: { status: 'disconnected', reason } } });
-      this.notice('error', reason);
-      return;
-    }
-    this.deviceCs = connectionString;
-    this.dispatch({ type: 'device-reset', id: deviceId, transport });
-    this.dispatch({ type: 'device', patch: { configured: true, error: undefined, link: { status: 'connecting' } } });
-    let device: TuiDevice;
-    try {
-      device = await this.connector.openDevice(connectionString, transport, this.state.device.settleMode === 'auto');
-    } catch (err) {
-      if (generation !== this.deviceGeneration || this.closing) return;
-      const reason = errorText(err);
-      const transient = TRANSIENT.has(errorKind(err) ?? '');
-      this.dispatch({ type: 'device', patch: { error: reason, link: { status: transient ? 'retrying' : 'disconnected', reason } } });
-      if (transient) this.retry('device', () => this.connectDevice(connectionString, transport));
-      else this.notice('error', reason);
-      return;
-    }
-    if (generation !== this.deviceGeneration || this.closing) {
-      await device.close().catch(() => undefined);
-      return;
-    }
-    this.device = device;
-    this.retryAttempts.device = 0;
-    this.deviceUnsubscribe.push(
-      device.onState((link) => this.dispatch({ type: 'device', patch: { link } })),
-      device.onMessage((message) => this.store.push({ type: 'received', message })),
-    );
-    this.dispatch({ type: 'device', patch: { link: device.state(), error: undefined } });
-    void this.pollQueue();
-  }
-
-  private async closeDevice(): Promise<void> {
-    for (const off of this.deviceUnsubscribe.splice(0)) off();
-    const device = this.device;
-    this.device = undefined;
-    if (device) await closeWithin(() => device.close());
-  }
-
-  private switchTransport(): void {
-    const s = this.state.device;
-    const next = DEVICE_TRANSPORTS[(DEVICE_TRANSPORTS.indexOf(s.transport) + 1) % DEVICE_TRANSPORTS.length] as DeviceTransport;
-    if (!this.deviceCs) {
-      this.dispatch({ type: 'device', patch: { transport: next } });
-      this.notice('info', `Transport ${next}: paste a device connection string (p) to connect.`);
-      return;
-    }
-    this.notice('info', `Reconnecting the device over ${next}…`);
-    void this.connectDevice(this.deviceCs, next);
-  }
-
-  private toggleDevice(): void {
-    if (this.device || this.retryTimers.has('device')) {
-      this.deviceGeneration++;
-      this.clearRetry('device');
-      void this.closeDevice().then(() => this.dispatch({ type: 'device', patch: { link: { status: 'disconnected', reason: 'disconnected by you (x connects)' } } }));
-    } else if (this.deviceCs) {
-      void this.connectDevice(this.deviceCs, this.state.device.transport);
-    } else {
-      this.notice('info', 'No device connection string yet: press p to paste one.');
-    }
-  }
+  // ---------------------------------------------------------------- settling
 
   private toggleSettleMode(): void {
     const mode = this.state.device.settleMode === 'auto' ? 'manual' : 'auto';
+    const device = this.connections.device;
     this.dispatch({ type: 'device', patch: { settleMode: mode } });
-    this.device?.setAutoComplete(mode === 'auto');
-    const mqtt = this.device && this.device.cannot('reject') !== undefined;
+    device?.setAutoComplete(mode === 'auto');
+    const mqtt = device && device.cannot('reject') !== undefined;
     this.notice(
       'info',
       mode === 'auto'
@@ -568,7 +381,7 @@ export class Controller {
   }
 
   private settle(id: 'complete' | 'reject' | 'abandon'): void {
-    const device = this.device;
+    const device = this.connections.device;
     if (!device) return this.notice('warning', 'No device connected.');
     const cannot = device.cannot(id);
     if (cannot) return this.notice('warning', cannot);
@@ -586,187 +399,16 @@ export class Controller {
     );
   }
 
-  private async pollQueue(): Promise<void> {
-    const id = this.state.device.id;
-    const registry = this.registry;
-    if (!id || !registry || this.closing) return;
-    try {
-      const info = await registry.get(id);
-      if (this.state.device.id === id && !this.closing) this.dispatch({ type: 'device', patch: { queueDepth: info.cloudToDeviceMessageCount } });
-    } catch {
-      // The depth is a hint; the header keeps the last value it had.
-    }
-  }
-
-  private retry(side: 'service' | 'device', again: () => Promise<void>): void {
-    const attempt = (this.retryAttempts[side] += 1);
-    const delay = RETRY_DELAYS_MS[Math.min(attempt - 1, RETRY_DELAYS_MS.length - 1)] as number;
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(side);
-      void again();
-    }, delay);
-    timer.unref?.();
-    this.retryTimers.set(side, timer);
-  }
-
-  private retryAttempts = { service: 0, device: 0 };
-
-  private clearRetry(side: 'service' | 'device'): void {
-    clearTimeout(this.retryTimers.get(side));
-    this.retryTimers.delete(side);
-  }
-
-  // ---------------------------------------------------------------- sending
-
-  async send(): Promise<void> {
-    const s = this.state.send;
-    const service = this.service;
-    if (!service) {
-      this.dispatch({ type: 'send-result', result: { level: 'error', text: 'No service connection: esc, then p to paste a service connection string (or start with --hub).' } });
-      return;
-    }
-    if (s.repeat?.running) {
-      this.dispatch({ type: 'send-result', result: { level: 'warning', text: 'A repeated send is running: ctrl+x stops it.' } });
-      return;
-    }
-    const form = s.form;
-    const checks = checkForm(form);
-    if (hasErrors(checks)) {
-      const first = Object.entries(checks).find(([, c]) => c?.level === 'error');
-      this.dispatch({ type: 'send-result', result: { level: 'error', text: `Not sent, fix the marked field: ${first?.[1]?.text ?? ''}` } });
-      return;
-    }
-    const total = Number(form.repeat);
-    if (total > 1) return this.repeat(service, form, total, Number(form.rate));
-    const deviceId = form.deviceId.trim();
-    const sentMs = Date.now();
-    const message = toOutgoing(form, sentMs);
-    const messageId = message.messageId as string;
-    this.store.push({ type: 'send-started', deviceId, message, atMs: sentMs });
-    this.dispatch({ type: 'send-result', result: { level: 'info', text: `Sending ${messageId}…` } });
-    try {
-      const result = await service.send(deviceId, message);
-      this.store.push({ type: 'send-enqueued', result });
-      const outcome: Notice = { level: 'info', text: `✓ Enqueued ${result.messageId} for ${deviceId} (${Math.max(0, result.enqueuedMs - sentMs)} ms).` };
-      this.dispatch({ type: 'send-result', result: outcome, recent: { form, deviceId, messageId, atMs: sentMs, outcome } });
-    } catch (err) {
-      const reason = errorText(err);
-      const words = REFUSAL_WORDS[errorKind(err) ?? ''];
-      this.store.push({ type: 'send-refused', messageId, reason });
-      const outcome: Notice = { level: 'error', text: `✗ Refused${words ? `, ${words}` : ''}: ${reason}` };
-      // The form stays as it was, so the user can fix what the hub refused.
-      this.dispatch({ type: 'send-result', result: outcome, recent: { form, deviceId, messageId, atMs: sentMs, outcome } });
-    }
-  }
-
-  private repeat(service: ServiceSide, form: Form, total: number, rate: number): Promise<void> {
-    const deviceId = form.deviceId.trim();
-    const view: RepeatView = { total, started: 0, enqueued: 0, refused: 0, running: true };
-    const t0 = Date.now();
-    let inflight = 0;
-    let cancelled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const publish = (): void => this.store.push({ type: 'repeat', repeat: { ...view } });
-    return new Promise<void>((resolve) => {
-      const finish = (): void => {
-        if (!view.running) return;
-        view.running = false;
-        clearTimeout(timer);
-        this.repeatCancel = undefined;
-        publish();
-        const text = `${cancelled ? 'Stopped' : 'Done'}: ${view.enqueued} of ${total} enqueued, ${view.refused} refused${view.lastError ? ` (last: ${view.lastError})` : ''}.`;
-        const outcome: Notice = { level: view.refused ? 'warning' : 'info', text };
-        this.dispatch({ type: 'send-result', result: outcome, recent: { form, deviceId, messageId: `${total}× ${form.messageId || '(new ids)'}`, atMs: t0, outcome } });
-        resolve();
-      };
-      this.repeatCancel = () => {
-        cancelled = true;
-        if (inflight === 0) finish();
-      };
-      const tick = (): void => {
-        if (cancelled || this.closing) return void (inflight === 0 && finish());
-        const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * rate) + 1);
-        while (view.started < due && inflight < MAX_INFLIGHT) {
-          view.started += 1;
-          inflight += 1;
-          const sentMs = Date.now();
-          const message = toOutgoing(form, sentMs, view.started);
-          this.store.push({ type: 'send-started', deviceId, message, atMs: sentMs });
-          service.send(deviceId, message).then(
-            (result) => {
-              view.enqueued += 1;
-              this.store.push({ type: 'send-enqueued', result });
-            },
-            (err: unknown) => {
-              view.refused += 1;
-              view.lastError = errorText(err);
-              this.store.push({ type: 'send-refused', messageId: message.messageId as string, reason: view.lastError });
-            },
-          ).finally(() => {
-            inflight -= 1;
-            if ((cancelled || view.started >= total) && inflight === 0) finish();
-          });
-        }
-        publish();
-        if (view.started < total) timer = setTimeout(tick, Math.max(4, Math.min(100, 1000 / rate)));
-      };
-      this.dispatch({ type: 'send-result', result: { level: 'info', text: `Sending ${total} messages at ${rate}/s… (ctrl+x stops)` } });
-      tick();
-    });
-  }
-
-  // ---------------------------------------------------------------- files
-
-  private writeSecrets(): void {
-    const lines = [
-      ...(this.serviceCs ? [`export IOTHUB_CONNECTION_STRING='${this.serviceCs}'`] : []),
-      ...(this.deviceCs ? [`export IOTHUB_DEVICE_CONNECTION_STRING='${this.deviceCs}'`] : []),
-      ...(this.connector.caPath ? [`export NODE_EXTRA_CA_CERTS='${this.connector.caPath}'`] : []),
-    ];
-    const path = join(this.connector.secretsDir, 'iot-c2d-connection.env');
-    try {
-      if (lines.length === 0) throw new Error('No connection string to write yet.');
-      writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
-      chmodSync(path, 0o600);
-      this.dispatch({ type: 'overlay', overlay: { kind: 'connection', written: path } });
-    } catch (err) {
-      this.dispatch({ type: 'overlay', overlay: { kind: 'connection', error: errorText(err) } });
-    }
-  }
+  // ---------------------------------------------------------------- connection overlay
 
   /** The connection overlay's lines, keys masked. */
   connectionInfo(): { service?: string; device?: string; caPath?: string } {
+    const { serviceCs, deviceCs } = this.connections;
     return {
-      ...(this.serviceCs ? { service: redactConnectionString(this.serviceCs) } : {}),
-      ...(this.deviceCs ? { device: redactConnectionString(this.deviceCs) } : {}),
+      ...(serviceCs ? { service: redactConnectionString(serviceCs) } : {}),
+      ...(deviceCs ? { device: redactConnectionString(deviceCs) } : {}),
       ...(this.connector.caPath ? { caPath: this.connector.caPath } : {}),
     };
-  }
-
-  private exportJsonl(): void {
-    const rows = [...this.state.feedback.rows.values()];
-    const lines: string[] = [];
-    let sent = 0;
-    let feedback = 0;
-    for (const row of rows) {
-      if (row.mine && row.message && row.result) {
-        lines.push(JSON.stringify(sentLine(row.deviceId, row.message, row.result)));
-        sent++;
-      }
-      if (row.record && row.recordReceivedMs !== undefined) {
-        lines.push(JSON.stringify(feedbackLine(row.record, row.recordReceivedMs, row.result?.enqueuedMs)));
-        feedback++;
-      }
-    }
-    if (lines.length === 0) return this.notice('info', 'Nothing to export yet: send a message first.');
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const path = join(this.connector.exportDir, `iot-c2d-export-${stamp}.jsonl`);
-    try {
-      writeFileSync(path, `${lines.join('\n')}\n`);
-      this.notice('info', `Exported ${sent} sent messages and ${feedback} feedback records to ${path}`);
-    } catch (err) {
-      this.notice('error', `Could not write the export: ${errorText(err)}`);
-    }
   }
 
   // ---------------------------------------------------------------- exit
@@ -774,13 +416,10 @@ export class Controller {
   /** Closes the clients and what the connector started, then tells whoever runs us. Idempotent. */
   quit(): Promise<void> {
     this.closing ??= (async () => {
-      this.repeatCancel?.();
-      clearInterval(this.queueTimer);
-      for (const side of ['service', 'device'] as const) this.clearRetry(side);
-      for (const off of this.unsubscribe.splice(0)) off();
-      await Promise.all([this.closeDevice(), this.closeService()]);
+      this.sender.stop();
+      await this.connections.close();
       this.store.close();
-      await closeWithin(() => this.connector.shutdown(), 5000);
+      await this.connections.shutdown();
       this.options.onQuit?.();
     })();
     return this.closing;

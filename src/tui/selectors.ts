@@ -3,6 +3,8 @@ import { median } from './format.js';
 import type { FeedbackRow, State } from './state/types.js';
 
 const FEEDBACK_DONE = new Set(['Success', 'Rejected', 'Expired', 'DeliveryCountExceeded', 'Purged']);
+/** The Feedback pane's filters, in the order `/` steps through them (`rowMatches` says what each lets through). */
+export const FEEDBACK_FILTERS = ['all', 'pending', 'Success', 'Rejected', 'Expired', 'DeliveryCountExceeded', 'Purged', 'no feedback', 'refused', 'elsewhere'] as const;
 
 export function rowMatches(row: FeedbackRow, filter: string): boolean {
   switch (filter) {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, PTY_KEYS as K, PtyApp, cleanEnv } from '../helpers/pty.js';
+import { KEYS as K } from '../helpers/keys.js';
+import { CLI, PtyApp, cleanEnv } from '../helpers/pty.js';
 
 const dirs: string[] = [];
 function tempDir(): string {

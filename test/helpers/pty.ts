@@ -8,18 +8,6 @@ import xterm from '@xterm/headless';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-export const PTY_KEYS = {
-  tab: '\t',
-  shiftTab: '\u001b[Z',
-  enter: '\r',
-  esc: '\u001b',
-  backspace: '\u007f',
-  up: '\u001b[A',
-  down: '\u001b[B',
-  left: '\u001b[D',
-  ctrl: (letter: string): string => String.fromCharCode(letter.toLowerCase().charCodeAt(0) - 96),
-} as const;
-
 export interface PtyOptions {
   cols?: number;
   rows?: number;

@@ -1,7 +1,8 @@
 /** Device pane against fake clients: the list, details, settling, queue depth, bad strings, bounded streams. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_CS, fakes } from './fakes.js';
-import { KEYS, startApp } from './harness.js';
+import { KEYS } from '../helpers/keys.js';
+import { startApp } from './harness.js';
 import type { Harness } from './harness.js';
 import { MAX_MESSAGES } from '../../src/tui/state/reducer.js';
 import { waitFor } from '../helpers/wait.js';

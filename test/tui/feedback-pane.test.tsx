@@ -2,7 +2,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY, fakes } from './fakes.js';
-import { KEYS, startApp } from './harness.js';
+import { KEYS } from '../helpers/keys.js';
+import { startApp } from './harness.js';
 import type { Harness } from './harness.js';
 
 let app: Harness | undefined;

@@ -7,17 +7,6 @@ import { initialState } from '../../src/tui/state/reducer.js';
 import { Store } from '../../src/tui/state/store.js';
 import { waitFor } from '../helpers/wait.js';
 
-export const KEYS = {
-  tab: '\t',
-  shiftTab: '\u001b[Z',
-  enter: '\r',
-  esc: '\u001b',
-  backspace: '\u007f',
-  up: '\u001b[A',
-  down: '\u001b[B',
-  ctrl: (letter: string) => String.fromCharCode(letter.charCodeAt(0) - 96),
-} as const;
-
 export interface Harness {
   controller: Controller;
   store: Store;

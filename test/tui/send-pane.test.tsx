@@ -1,7 +1,8 @@
 /** Send pane against fake clients: the form, field checks, refusals, repeat, recall. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakes, refusal } from './fakes.js';
-import { KEYS, startApp } from './harness.js';
+import { KEYS } from '../helpers/keys.js';
+import { startApp } from './harness.js';
 import type { Harness } from './harness.js';
 import { waitFor } from '../helpers/wait.js';
 
