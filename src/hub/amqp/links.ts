@@ -23,7 +23,6 @@ import type { FeedbackReader } from '../feedback-queue.js';
 import type { LockedMessage } from '../model.js';
 import { deviceOfAddress, fromServiceMessage, toDeviceMessage } from './convert.js';
 import type { Link } from './convert.js';
-import { closeSocketOf } from './server.js';
 import type { AmqpConnectionState } from './server.js';
 
 export type Outcome = 'accepted' | 'released' | 'rejected' | 'modified';
@@ -54,8 +53,9 @@ const CONDITIONS: Record<HubErrorCode, string> = {
 const serviceGranted = (state: AmqpConnectionState, nowMs: number): boolean =>
   [...state.grants.values()].some((g) => grantsService(g, 'ServiceConnect', nowMs));
 
-const deviceGranted = (deviceId: string) => (state: AmqpConnectionState, nowMs: number): boolean =>
-  [...state.grants.values()].some((g) => grantsDevice(g, deviceId, nowMs));
+/** A token on the connection lets the device in, and the device (still) exists and is enabled. */
+const deviceGranted = (ctx: HubContext, deviceId: string) => (state: AmqpConnectionState, nowMs: number): boolean =>
+  ctx.registry.get(deviceId)?.status === 'enabled' && [...state.grants.values()].some((g) => grantsDevice(g, deviceId, nowMs));
 
 function creditOf(sender: Sender): number {
   return sender.sendable() ? (sender as unknown as { credit: number }).credit : 0;
@@ -143,7 +143,6 @@ const SETTLEMENTS: Record<Outcome, Settlement> = { accepted: 'complete', rejecte
 function deviceC2dRoute(ctx: HubContext, sender: Sender, deviceId: string): LinkRoute {
   const locks = new Map<Delivery, string>();
   let detach: (() => void) | undefined;
-  let leave: (() => void) | undefined;
   const consumer: C2dConsumer = {
     credit: () => creditOf(sender),
     deliver: ({ message, lockToken }: LockedMessage) => {
@@ -153,19 +152,14 @@ function deviceC2dRoute(ctx: HubContext, sender: Sender, deviceId: string): Link
   };
   return {
     needs: `DeviceConnect for device '${deviceId}'`,
-    authorized: deviceGranted(deviceId),
+    authorized: deviceGranted(ctx, deviceId),
     opened: () => {
       ctx.registry.touch(deviceId);
-      leave = ctx.presence.add(deviceId, () => {
-        ctx.log(`amqp: device '${deviceId}' was deleted or disabled; closing its connection`);
-        closeSocketOf(sender.connection);
-      });
       detach = ctx.queues.attach(deviceId, consumer);
     },
     closed: () => {
       locks.clear();
       detach?.();
-      leave?.();
       ctx.registry.touch(deviceId);
     },
     sendable: () => ctx.queues.pump(deviceId),
@@ -182,7 +176,7 @@ function deviceC2dRoute(ctx: HubContext, sender: Sender, deviceId: string): Link
 function telemetryRoute(ctx: HubContext, deviceId: string): LinkRoute {
   return {
     needs: `DeviceConnect for device '${deviceId}'`,
-    authorized: deviceGranted(deviceId),
+    authorized: deviceGranted(ctx, deviceId),
     opened: () => undefined,
     closed: () => undefined,
     message: (_message, delivery) => {

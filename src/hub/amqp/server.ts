@@ -20,6 +20,8 @@ export interface AmqpConnectionState {
   grants: Map<string, Grant>;
   cbsSenders: Sender[];
   routes: Map<Link, LinkRoute>;
+  /** Devices this connection has a token for, each registered as present (ends the connection on delete). */
+  devices: Map<string, () => void>;
   expiryTimer?: NodeJS.Timeout;
   label: string;
 }
@@ -44,7 +46,7 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
   const stateOf = (connection: Connection): AmqpConnectionState => {
     let state = states.get(connection);
     if (!state) {
-      state = { grants: new Map(), cbsSenders: [], routes: new Map(), label: `amqp#${++nextId}` };
+      state = { grants: new Map(), cbsSenders: [], routes: new Map(), devices: new Map(), label: `amqp#${++nextId}` };
       states.set(connection, state);
     }
     return state;
@@ -92,6 +94,17 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
       return reply(401, result.reason);
     }
     state.grants.set(result.grant.resource.toLowerCase(), result.grant);
+    const deviceId = result.grant.deviceId;
+    if (deviceId !== undefined && !state.devices.has(deviceId)) {
+      // From its first token on, the connection is this device's: deleting or disabling the device ends it.
+      state.devices.set(
+        deviceId,
+        ctx.presence.add(deviceId, () => {
+          ctx.log(`${state.label}: device '${deviceId}' was deleted or disabled; closing its connection`);
+          closeSocketOf(connection);
+        }),
+      );
+    }
     enforceExpiry(connection);
     reply(200, 'OK');
   };
@@ -165,6 +178,8 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     clearTimeout(state.expiryTimer);
     for (const route of state.routes.values()) route.closed();
     state.routes.clear();
+    for (const leave of state.devices.values()) leave();
+    state.devices.clear();
   };
   container.on('connection_open', (context: EventContext) => {
     open.add(context.connection);
