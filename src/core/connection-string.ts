@@ -114,9 +114,41 @@ export function maskKey(key: string): string {
   return key.length <= 4 ? '****' : `${key.slice(0, 4)}…`;
 }
 
+/** A key or signature and its value, in a connection string. */
+const SECRET = /(SharedAccessKey|SharedAccessSignature)=([^;]*)/g;
+
 /** The connection string with every key and signature masked, safe for the screen and for logs. */
 export function redactConnectionString(text: string): string {
-  return text.replace(/(SharedAccessKey|SharedAccessSignature)=([^;]*)/g, (_m, name: string, value: string) => `${name}=${maskKey(value)}`);
+  return text.replace(SECRET, (_m, name: string, value: string) => `${name}=${maskKey(value)}`);
+}
+
+/**
+ * `redactConnectionString(text)` cut in two where the offset `at` of `text` falls, to show a cursor in it
+ * while the text is typed. An offset inside a masked value falls among its four shown characters, or before
+ * the ellipsis that stands for the rest.
+ */
+export function redactConnectionStringAt(text: string, at: number): [string, string] {
+  let before = '';
+  let after = '';
+  const put = (start: number, end: number, shown: string, masked: boolean): void => {
+    if (at <= start) after += shown;
+    else if (at >= end) before += shown;
+    else {
+      const k = masked ? Math.min(at - start, 4) : at - start;
+      before += shown.slice(0, k);
+      after += shown.slice(k);
+    }
+  };
+  let last = 0;
+  for (const m of text.matchAll(SECRET)) {
+    const valueStart = m.index + (m[1] ?? '').length + 1;
+    const valueEnd = m.index + m[0].length;
+    put(last, valueStart, text.slice(last, valueStart), false);
+    put(valueStart, valueEnd, maskKey(m[2] ?? ''), true);
+    last = valueEnd;
+  }
+  put(last, text.length, text.slice(last), false);
+  return [before, after];
 }
 
 /** The host and port a client's socket goes to, from `host[:port]`. */

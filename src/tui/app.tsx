@@ -1,5 +1,5 @@
 /** The whole screen: header, tab bar, the current pane (or an overlay), notice and key hints. */
-import { Box, useInput } from 'ink';
+import { Box, useInput, useStdin } from 'ink';
 import { useEffect, useSyncExternalStore } from 'react';
 import { ConnectionOverlay, DetailsOverlay, HelpOverlay, PromptOverlay } from './components/overlays.js';
 import { Header } from './components/header.js';
@@ -17,6 +17,15 @@ const CHROME = 5;
 export function App({ controller }: { controller: Controller }): React.JSX.Element {
   const state = useSyncExternalStore(controller.store.subscribe, controller.store.getState);
   const { columns, rows } = useTerminalSize();
+  // Ink's key object cannot tell backspace from forward delete: the controller also sees each input event raw,
+  // just before Ink's handler (prepended, so it runs first whatever order the effects ran in).
+  const { internal_eventEmitter: inputEvents } = useStdin();
+  useEffect(() => {
+    inputEvents?.prependListener('input', controller.onRawInput);
+    return () => {
+      inputEvents?.off('input', controller.onRawInput);
+    };
+  }, [inputEvents, controller]);
   useInput(controller.onInput);
   const paneHeight = Math.max(3, rows - CHROME);
   useEffect(() => {

@@ -1,7 +1,8 @@
 /**
- * The TUI's behaviour, without React: it runs the command each key press means (keymap/dispatch.ts) and does
- * the editing, moving and settling itself; the connections (connections.ts), sending (sender.ts) and the files
- * it writes (files.ts) are in their own modules. Panes only render the store's state; everything they can do
+ * The TUI's behaviour, without React: it runs the command each key press means (keymap/dispatch.ts), turns
+ * typing and editing keys into edit actions (the reducer applies them with state/edit.ts), and does the moving
+ * and settling itself; the connections (connections.ts), sending (sender.ts) and the files it writes
+ * (files.ts) are in their own modules. Panes only render the store's state; everything they can do
  * goes through here, which is what component tests drive.
  */
 import type { Key } from 'ink';
@@ -17,7 +18,8 @@ import type { KeyContext } from './keymap/dispatch.js';
 import { keyPresses } from './keymap/keys.js';
 import type { KeyPress } from './keymap/keys.js';
 import { Sender } from './sender.js';
-import { cycleAck, fieldOrder, fieldText, isTextField, propIndex, setFieldText } from './state/form.js';
+import type { EditOp } from './state/edit.js';
+import { cycleAck, fieldOrder, isTextField, propIndex } from './state/form.js';
 import type { FieldId, Form } from './state/form.js';
 import type { Store } from './state/store.js';
 import { PANES } from './state/types.js';
@@ -77,9 +79,19 @@ export class Controller {
     return { pane: s.pane, overlay, typing: s.pane === 'send' && s.send.focus !== undefined && overlay === undefined };
   }
 
+  /** The raw text of the input event Ink is handling (the App hands it over before `onInput`; see keys.ts). */
+  private raw = '';
+
+  /** An input event as the terminal sent it, just before Ink's `onInput` for it. */
+  readonly onRawInput = (data: string): void => {
+    this.raw = data;
+  };
+
   /** One key press from Ink. */
   readonly onInput = (input: string, key: Key): void => {
-    for (const press of keyPresses(input, key)) this.press(press);
+    const raw = this.raw;
+    this.raw = '';
+    for (const press of keyPresses(input, key, raw)) this.press(press);
   };
 
   press(press: KeyPress): void {
@@ -88,8 +100,11 @@ export class Controller {
       const binding = findBinding(ctx, press.name);
       if (binding && this.run(binding.id)) return;
     }
-    if (ctx.overlay === 'prompt') this.editPrompt(press);
-    else if (ctx.typing) this.editField(press);
+    // Whatever no binding took is text, typed or pasted at the cursor.
+    const typed = typedText(press);
+    if (typed === undefined) return;
+    if (ctx.overlay === 'prompt') this.dispatch({ type: 'edit', target: 'prompt', op: { kind: 'insert', text: typed } });
+    else if (ctx.typing) this.editField({ kind: 'insert', text: typed });
   }
 
   /** Why a command cannot run now, for the status bar and the help overlay; undefined when it can. */
@@ -162,6 +177,24 @@ export class Controller {
       case 'prompt-cancel':
         this.dispatch({ type: 'overlay', overlay: undefined });
         return true;
+      case 'cursor-left':
+      case 'cursor-right':
+        if (s.overlay === undefined && s.send.focus === 'ack') {
+          this.setForm({ ...s.send.form, ack: cycleAck(s.send.form.ack, id === 'cursor-right' ? 1 : -1) });
+          return true;
+        }
+        return this.edit({ kind: id === 'cursor-left' ? 'left' : 'right' });
+      case 'cursor-up':
+      case 'cursor-down':
+        // Only the payload has lines; elsewhere ↑/↓ do nothing.
+        if (s.overlay === undefined && s.send.focus !== 'payload') return true;
+        return this.edit({ kind: id === 'cursor-up' ? 'up' : 'down' });
+      case 'line-start':
+      case 'line-end':
+        return this.edit({ kind: id });
+      case 'delete-back':
+      case 'delete-forward':
+        return this.edit({ kind: id });
       case 'up':
       case 'down':
       case 'page-up':
@@ -184,10 +217,10 @@ export class Controller {
         this.toggleSettleMode();
         return true;
       case 'paste-device':
-        this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: 'device', text: '' } });
+        this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: 'device', text: '', cursor: 0 } });
         return true;
       case 'paste-service':
-        this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: 'service', text: '' } });
+        this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: 'service', text: '', cursor: 0 } });
         return true;
       case 'transport':
         this.connections.switchTransport();
@@ -225,10 +258,9 @@ export class Controller {
       case 'stop-repeat':
         this.sender.stop();
         return true;
-      case 'choice-prev':
       case 'choice-next':
         if (s.send.focus !== 'ack') return false;
-        this.setForm({ ...s.send.form, ack: cycleAck(s.send.form.ack, id === 'choice-next' ? 1 : -1) });
+        this.setForm({ ...s.send.form, ack: cycleAck(s.send.form.ack, 1) });
         return true;
       case 'filter': {
         const i = FEEDBACK_FILTERS.indexOf(s.feedback.filter as (typeof FEEDBACK_FILTERS)[number]);
@@ -291,7 +323,7 @@ export class Controller {
     const focus = this.state.send.focus;
     if (focus === 'send') void this.sender.send(this.connections.service);
     else if (focus === 'addProperty') this.addProperty();
-    else if (focus === 'payload') this.editField({ text: '\n' });
+    else if (focus === 'payload') this.editField({ kind: 'insert', text: '\n' });
     else this.stepField(1);
     return true;
   }
@@ -314,36 +346,22 @@ export class Controller {
     this.focus(properties.length === 0 ? 'addProperty' : `prop:${Math.min(i, properties.length - 1)}`);
   }
 
-  private editField(press: KeyPress): void {
-    const s = this.state.send;
-    const field = s.focus;
+  /** An edit at the cursor of the focused text field (the reducer keeps the payload's line breaks only). */
+  private editField(op: EditOp): void {
+    const field = this.state.send.focus;
     if (field === undefined || !isTextField(field)) return;
-    const text = fieldText(s.form, field);
-    let next: string;
-    if (press.name === 'backspace') next = [...text].slice(0, -1).join('');
-    else {
-      const typed = typedText(press);
-      if (typed === undefined) return;
-      const clean = field === 'payload' ? typed.replace(/\r\n?/g, '\n') : typed.replace(/[\r\n]+/g, '');
-      next = text + clean;
-    }
-    this.setForm(setFieldText(s.form, field, next));
+    this.dispatch({ type: 'edit', target: 'field', op });
+  }
+
+  /** A cursor key or a deletion, in the prompt or the focused text field; true: the key was taken. */
+  private edit(op: EditOp): boolean {
+    const ctx = this.keyContext();
+    if (ctx.overlay === 'prompt') this.dispatch({ type: 'edit', target: 'prompt', op });
+    else if (ctx.typing) this.editField(op);
+    return true;
   }
 
   // ---------------------------------------------------------------- prompt
-
-  private editPrompt(press: KeyPress): void {
-    const overlay = this.state.overlay;
-    if (overlay?.kind !== 'prompt') return;
-    let text = overlay.text;
-    if (press.name === 'backspace') text = [...text].slice(0, -1).join('');
-    else {
-      const typed = typedText(press);
-      if (typed === undefined) return;
-      text += typed.replace(/[\r\n]+/g, '');
-    }
-    this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: overlay.purpose, text } });
-  }
 
   private submitPrompt(): void {
     const overlay = this.state.overlay;

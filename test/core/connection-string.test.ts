@@ -5,6 +5,7 @@ import {
   parseDeviceConnectionString,
   parseServiceConnectionString,
   redactConnectionString,
+  redactConnectionStringAt,
 } from '../../src/core/connection-string.js';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
@@ -55,5 +56,23 @@ describe('connection strings', () => {
     const redacted = redactConnectionString(`HostName=h;DeviceId=d;SharedAccessKey=${KEY}`);
     expect(redacted).not.toContain(KEY);
     expect(redacted).toBe(`HostName=h;DeviceId=d;SharedAccessKey=${KEY.slice(0, 4)}…`);
+  });
+
+  it('masks keys around a cursor: the two sides of the cursor join into the masked string', () => {
+    const text = `HostName=h;SharedAccessKey=${KEY};DeviceId=d`;
+    const keyAt = text.indexOf(KEY);
+    const masked = redactConnectionString(text);
+    for (let at = 0; at <= text.length; at++) {
+      const [before, after] = redactConnectionStringAt(text, at);
+      expect(before + after).toBe(masked);
+    }
+    expect(redactConnectionStringAt(text, 2)).toEqual(['Ho', masked.slice(2)]);
+    // In the key: among its four shown characters, else at the ellipsis; right after it, after the ellipsis.
+    expect(redactConnectionStringAt(text, keyAt + 3)[0]).toBe(`HostName=h;SharedAccessKey=${KEY.slice(0, 3)}`);
+    expect(redactConnectionStringAt(text, keyAt + 20)).toEqual([`HostName=h;SharedAccessKey=${KEY.slice(0, 4)}`, '…;DeviceId=d']);
+    expect(redactConnectionStringAt(text, keyAt + KEY.length)).toEqual([`HostName=h;SharedAccessKey=${KEY.slice(0, 4)}…`, ';DeviceId=d']);
+    // A key being typed (four characters or fewer) shows as ****, the cursor still in its place.
+    expect(redactConnectionStringAt('SharedAccessKey=ab', 17)).toEqual(['SharedAccessKey=*', '***']);
+    expect(redactConnectionStringAt('SharedAccessKey=', 16)).toEqual(['SharedAccessKey=', '****']);
   });
 });

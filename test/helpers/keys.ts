@@ -8,5 +8,10 @@ export const KEYS = {
   up: '\u001b[A',
   down: '\u001b[B',
   left: '\u001b[D',
+  right: '\u001b[C',
+  home: '\u001b[H',
+  end: '\u001b[F',
+  /** The forward-delete key (backspace is DEL, 0x7f). */
+  delete: '\u001b[3~',
   ctrl: (letter: string): string => String.fromCharCode(letter.toLowerCase().charCodeAt(0) - 96),
 } as const;

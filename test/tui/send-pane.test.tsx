@@ -156,3 +156,196 @@ describe('Send pane', () => {
     await app.screen('service ● connected');
   });
 });
+
+/** Presses one key `times` times. */
+async function repeatKey(h: Harness, key: string, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) await h.press(key);
+}
+
+describe('Send pane: editing at the cursor', () => {
+  it('inserts typed and pasted text in the middle of a field, and the message sent carries the edited text', async () => {
+    const f = fakes();
+    app = await startApp(f.connector);
+    await app.press('2');
+    await app.screen('› Payload');
+    await app.type('{"tmp":21}');
+    await app.screen(/› Payload\s+\{"tmp":21\}▏/);
+    // home, then three characters right: after `{"t`.
+    await app.press(KEYS.home);
+    await app.screen(/› Payload\s+▏\{"tmp":21\}/);
+    await repeatKey(app, KEYS.right, 3);
+    await app.type('e');
+    await app.screen(/› Payload\s+\{"te▏mp":21\}/);
+    expect(app.store.getState().send.form.payload).toBe('{"temp":21}');
+    // A paste goes in at the cursor too.
+    await tabTo(app, 'Correlation id');
+    await app.type('corr-7');
+    await app.press(KEYS.ctrl('a'));
+    await app.press('my-');
+    await app.screen(/› Correlation id\s+my-▏corr-7/);
+    // A property row: `colour=rd`, one left, `e`.
+    await app.press(KEYS.ctrl('n'));
+    await app.type('colour=rd');
+    await app.press(KEYS.left);
+    await app.type('e');
+    await app.screen(/› Property 1\s+colour=re▏d/);
+    await app.press(KEYS.ctrl('s'));
+    await app.screen('✓ Enqueued');
+    expect(f.service.sent).toHaveLength(1);
+    const { message } = f.service.sent[0]!;
+    expect(message.payload.toString()).toBe('{"temp":21}');
+    expect(message.correlationId).toBe('my-corr-7');
+    expect(message.properties).toEqual([['colour', 'red']]);
+  });
+
+  it('backspace deletes before the cursor and delete at it; home/end and ctrl+a/ctrl+e go to the ends', async () => {
+    const f = fakes();
+    app = await startApp(f.connector);
+    await app.press('2');
+    await tabTo(app, 'Correlation id');
+    await app.type('abcdef');
+    await repeatKey(app, KEYS.left, 2);
+    await app.screen(/› Correlation id\s+abcd▏ef/);
+    await app.press(KEYS.backspace);
+    await app.screen(/› Correlation id\s+abc▏ef/);
+    await app.press(KEYS.delete);
+    await app.screen(/› Correlation id\s+abc▏f/);
+    await app.press(KEYS.home);
+    await app.press(KEYS.delete);
+    await app.screen(/› Correlation id\s+▏bcf/);
+    // Backspace at the start has nothing to delete.
+    await app.press(KEYS.backspace);
+    await app.press(KEYS.end);
+    await app.screen(/› Correlation id\s+bcf▏/);
+    // Delete at the end has nothing to delete.
+    await app.press(KEYS.delete);
+    await app.press(KEYS.ctrl('a'));
+    await app.type('q');
+    await app.press(KEYS.ctrl('e'));
+    await app.type('!');
+    await app.screen(/› Correlation id\s+qbcf!▏/);
+    expect(app.store.getState().send.form.correlationId).toBe('qbcf!');
+    // The keys kept their meaning: q typed a q, and esc still leaves the form.
+    expect(app.store.getState().pane).toBe('send');
+    await app.press(KEYS.esc);
+    await waitFor(() => app!.store.getState().send.focus === undefined, 2000, 'esc to leave the form');
+  });
+
+  it('moves across payload lines: ←/→ go on over a line break, ↑/↓ keep the column, enter breaks the line at the cursor', async () => {
+    const f = fakes();
+    app = await startApp(f.connector);
+    await app.press('2');
+    await app.screen('› Payload');
+    await app.type('abcdef');
+    await app.press(KEYS.enter);
+    await app.type('ab');
+    await app.press(KEYS.enter);
+    await app.type('abcdef');
+    await app.press(KEYS.left);
+    await app.screen(/›\s+abcde▏f/);
+    // Up to a shorter line: its end; up again: back to column 5.
+    await app.press(KEYS.up);
+    await app.screen(/›\s+ab▏/);
+    await app.press(KEYS.up);
+    await app.screen(/› Payload\s+abcde▏f/);
+    await app.type('X');
+    await app.screen(/› Payload\s+abcdeX▏f/);
+    // → at the end of a line goes to the start of the next, ← at its start back again.
+    await app.press(KEYS.right);
+    await app.press(KEYS.right);
+    await app.screen(/›\s+▏ab/);
+    await app.press(KEYS.left);
+    await app.screen(/› Payload\s+abcdeXf▏/);
+    await app.press(KEYS.down);
+    await app.press(KEYS.home);
+    await app.press(KEYS.right);
+    // Enter in the middle of `ab`: four lines now; the rows shown are those around the cursor.
+    await app.press(KEYS.enter);
+    const screen = await app.screen(/Payload\s+… 2 lines above\n\s*›\s+▏b\n\s+abcdef/);
+    expect(screen).not.toContain('abcdeXf');
+    expect(app.store.getState().send.form.payload).toBe('abcdeXf\na\nb\nabcdef');
+    // home and end keep to the cursor's line.
+    await app.press(KEYS.down);
+    await app.press(KEYS.end);
+    await app.press(KEYS.home);
+    expect(app.store.getState().send.cursor).toBe('abcdeXf\na\nb\n'.length);
+    await app.press(KEYS.up);
+    await app.press(KEYS.up);
+    await app.press(KEYS.up);
+    await app.screen(/› Payload\s+▏abcdeXf\n\s+a\n\s+… 2 more lines/);
+    await app.press(KEYS.ctrl('s'));
+    await app.screen('✓ Enqueued');
+    expect(f.service.sent[0]!.message.payload.toString()).toBe('abcdeXf\na\nb\nabcdef');
+  });
+
+  it('moves over é and an emoji as one character each, never splitting a surrogate pair', async () => {
+    const f = fakes();
+    app = await startApp(f.connector);
+    await app.press('2');
+    await app.screen('› Payload');
+    await app.type('é😀x');
+    await app.press(KEYS.left);
+    await app.screen(/› Payload\s+é😀▏x/);
+    await app.press(KEYS.left);
+    await app.screen(/› Payload\s+é▏😀x/);
+    expect(app.store.getState().send.cursor).toBe(1);
+    await app.press(KEYS.backspace);
+    await app.screen(/› Payload\s+▏😀x/);
+    await app.type('ü');
+    await app.press(KEYS.right);
+    await app.screen(/› Payload\s+ü😀▏x/);
+    await app.press(KEYS.left);
+    await app.press(KEYS.delete);
+    await app.screen(/› Payload\s+ü▏x/);
+    await app.press(KEYS.ctrl('s'));
+    await app.screen('✓ Enqueued');
+    expect(f.service.sent[0]!.message.payload.equals(Buffer.from('üx', 'utf8'))).toBe(true);
+  });
+
+  it('keeps the caret in view on a line longer than the screen is wide', async () => {
+    const f = fakes();
+    app = await startApp(f.connector);
+    await app.press('2');
+    await tabTo(app, 'Correlation id');
+    const long = `start-${'0123456789'.repeat(11)}-end`;
+    await app.press(long);
+    await app.screen(/› Correlation id\s+…[0-9]+-end▏/);
+    await app.press(KEYS.home);
+    await app.screen(/› Correlation id\s+▏start-[0-9]+…/);
+    // Past the width: the line scrolls with the caret.
+    await repeatKey(app, KEYS.right, 100);
+    await app.type('Z');
+    const screen = await app.screen(/› Correlation id\s+…[0-9]+Z▏[0-9]+…/);
+    expect(screen).not.toContain('start-');
+    expect(app.store.getState().send.form.correlationId).toBe(`${long.slice(0, 100)}Z${long.slice(100)}`);
+  });
+
+  it('edits the paste prompt at the cursor, and the key stays masked wherever the cursor is', async () => {
+    const f = fakes({ serviceConnectionString: undefined });
+    app = await startApp(f.connector);
+    await app.press('2');
+    await app.screen('Press p to paste a service connection string');
+    await app.press('p');
+    await app.screen('Paste a service connection string');
+    // Two typos: a missing e in the host name, a doubled v in the policy name.
+    await app.press(`HostName=h.azure-devics.net;SharedAccessKeyName=servvice;SharedAccessKey=${'A'.repeat(44)}`);
+    await app.screen('SharedAccessKey=AAAA…');
+    await app.press(KEYS.home);
+    await repeatKey(app, KEYS.right, 'HostName=h.azure-devic'.length);
+    await app.type('e');
+    await app.screen('› HostName=h.azure-devices.net;SharedAccessKeyName=servvice;');
+    await repeatKey(app, KEYS.right, 's.net;SharedAccessKeyName=serv'.length);
+    await app.press(KEYS.delete);
+    await app.screen('› HostName=h.azure-devices.net;SharedAccessKeyName=service;SharedAccessKey=AAAA…');
+    // The cursor inside the key, then at the end: the key is never shown.
+    await app.press(KEYS.ctrl('e'));
+    await repeatKey(app, KEYS.left, 10);
+    const overlay = app.store.getState().overlay;
+    expect(overlay?.kind === 'prompt' && overlay.text.length - overlay.cursor).toBe(10);
+    expect(await app.screen('SharedAccessKey=AAAA…')).not.toContain('A'.repeat(10));
+    await app.press(KEYS.end);
+    await app.press(KEYS.enter);
+    await app.screen('service ● connected');
+    expect(app.controller.connectionInfo().service).toBe('HostName=h.azure-devices.net;SharedAccessKeyName=service;SharedAccessKey=AAAA…');
+  });
+});

@@ -1,6 +1,6 @@
 /** Help (generated from the keymap), message details, connection strings, and the paste prompt. */
 import { Box, Text } from 'ink';
-import { redactConnectionString } from '../../core/connection-string.js';
+import { redactConnectionStringAt } from '../../core/connection-string.js';
 import { BINDINGS, SCOPE_TITLES, displayKey } from '../keymap/bindings.js';
 import type { CommandId, Scope } from '../keymap/bindings.js';
 import { activeScopes } from '../keymap/dispatch.js';
@@ -122,12 +122,16 @@ export function ConnectionOverlay({ overlay, info, height, width }: { overlay: E
 }
 
 export function PromptOverlay({ overlay, height, width }: { overlay: Extract<Overlay, { kind: 'prompt' }>; height: number; width: number }): React.JSX.Element {
+  // The cursor is a block over the character at it (a space at the end); keys stay masked around it.
+  const [before, after] = redactConnectionStringAt(overlay.text, overlay.cursor);
+  const [under = ' ', ...rest] = [...after];
   const what = overlay.purpose === 'device' ? 'device connection string (HostName=…;DeviceId=…;SharedAccessKey=…)' : 'service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…)';
   return (
     <Frame title={`Paste a ${what}`} height={Math.min(height, 8)} width={width}>
       <Text wrap="wrap">
-        {`› ${redactConnectionString(overlay.text)}`}
-        <Text inverse> </Text>
+        {`› ${before}`}
+        <Text inverse>{under}</Text>
+        {rest.join('')}
       </Text>
       {overlay.error ? <Text color="red" wrap="wrap">{overlay.error}</Text> : <Text dimColor>enter: connect · esc: cancel · the key is masked on screen</Text>}
     </Frame>

@@ -32,6 +32,14 @@ export type CommandId =
   | 'scroll-down'
   | 'prompt-submit'
   | 'prompt-cancel'
+  | 'cursor-left'
+  | 'cursor-right'
+  | 'cursor-up'
+  | 'cursor-down'
+  | 'line-start'
+  | 'line-end'
+  | 'delete-back'
+  | 'delete-forward'
   | 'up'
   | 'down'
   | 'page-up'
@@ -57,14 +65,13 @@ export type CommandId =
   | 'add-property'
   | 'remove-property'
   | 'stop-repeat'
-  | 'choice-prev'
   | 'choice-next'
   | 'filter'
   | 'export';
 
 export interface Binding {
   id: CommandId;
-  /** Key names as keys.ts writes them: `q`, `G`, `ctrl+s`, `shift+tab`, `up`, `pgdn`, `enter`, `esc`, `space`. */
+  /** Key names as keys.ts writes them: `q`, `G`, `ctrl+s`, `shift+tab`, `up`, `pgdn`, `home`, `enter`, `esc`, `space`, `backspace`, `delete`. */
   keys: readonly string[];
   scope: Scope;
   /** One line for the help overlay and the docs. */
@@ -93,6 +100,12 @@ export const BINDINGS: readonly Binding[] = [
 
   { id: 'prompt-submit', keys: ['enter'], scope: 'prompt', description: 'Use what was typed or pasted', hint: 'connect' },
   { id: 'prompt-cancel', keys: ['esc'], scope: 'prompt', description: 'Cancel', hint: 'cancel' },
+  { id: 'cursor-left', keys: ['left'], scope: 'prompt', description: 'Cursor one character left' },
+  { id: 'cursor-right', keys: ['right'], scope: 'prompt', description: 'Cursor one character right' },
+  { id: 'line-start', keys: ['home', 'ctrl+a'], scope: 'prompt', description: 'Cursor to the start' },
+  { id: 'line-end', keys: ['end', 'ctrl+e'], scope: 'prompt', description: 'Cursor to the end' },
+  { id: 'delete-back', keys: ['backspace'], scope: 'prompt', description: 'Delete the character before the cursor' },
+  { id: 'delete-forward', keys: ['delete'], scope: 'prompt', description: 'Delete the character at the cursor' },
 
   { id: 'up', keys: ['up', 'k'], scope: 'device', description: 'Select the previous message (stops following the tail)', hint: 'move' },
   { id: 'down', keys: ['down', 'j'], scope: 'device', description: 'Select the next message' },
@@ -117,14 +130,21 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'send', keys: ['ctrl+s'], scope: 'form', description: 'Send the message (Repeat > 1: that many, at the rate given)', hint: 'send' },
   { id: 'next-field', keys: ['tab'], scope: 'form', description: 'Next field', hint: 'fields' },
   { id: 'prev-field', keys: ['shift+tab'], scope: 'form', description: 'Previous field' },
-  { id: 'field-enter', keys: ['enter'], scope: 'form', description: 'Send on the Send button, add a row on "+ add property", a new line in the payload, else next field' },
+  { id: 'field-enter', keys: ['enter'], scope: 'form', description: 'Send on the Send button, add a row on "+ add property", a line break at the cursor in the payload, else next field' },
   { id: 'leave-form', keys: ['esc'], scope: 'form', description: 'Leave the form (the single-letter keys work again)', hint: 'leave' },
   { id: 'add-property', keys: ['ctrl+n'], scope: 'form', description: 'Add a custom property row (key=value)', hint: '+prop' },
   { id: 'remove-property', keys: ['ctrl+d'], scope: 'form', description: 'Remove the focused property row', hint: '-prop' },
   { id: 'recall', keys: ['ctrl+r'], scope: 'form', description: 'Put a recent send back into the form (again: an older one)', hint: 'recall' },
   { id: 'stop-repeat', keys: ['ctrl+x'], scope: 'form', description: 'Stop a repeated send' },
-  { id: 'choice-prev', keys: ['left'], scope: 'form', description: 'On Ack: the previous choice' },
-  { id: 'choice-next', keys: ['right', 'space'], scope: 'form', description: 'On Ack: the next choice' },
+  { id: 'cursor-left', keys: ['left'], scope: 'form', description: 'Cursor one character left (on Ack: the previous choice)' },
+  { id: 'cursor-right', keys: ['right'], scope: 'form', description: 'Cursor one character right, in the payload on to the next line (on Ack: the next choice)' },
+  { id: 'cursor-up', keys: ['up'], scope: 'form', description: 'In the payload: the line above, in the same column where it is long enough' },
+  { id: 'cursor-down', keys: ['down'], scope: 'form', description: 'In the payload: the line below, in the same column where it is long enough' },
+  { id: 'line-start', keys: ['home', 'ctrl+a'], scope: 'form', description: 'Cursor to the start of the line' },
+  { id: 'line-end', keys: ['end', 'ctrl+e'], scope: 'form', description: 'Cursor to the end of the line' },
+  { id: 'delete-back', keys: ['backspace'], scope: 'form', description: 'Delete the character before the cursor' },
+  { id: 'delete-forward', keys: ['delete'], scope: 'form', description: 'Delete the character at the cursor' },
+  { id: 'choice-next', keys: ['space'], scope: 'form', description: 'On Ack: the next choice (in a text field it types a space)' },
 
   { id: 'up', keys: ['up', 'k'], scope: 'feedback', description: 'Select the previous row', hint: 'move' },
   { id: 'down', keys: ['down', 'j'], scope: 'feedback', description: 'Select the next row' },

@@ -9,7 +9,10 @@ export interface KeyContext {
   typing: boolean;
 }
 
-/** The scopes whose bindings apply, most specific first. While typing only chords, esc, tab and enter pass. */
+/**
+ * The scopes whose bindings apply, most specific first. While typing (a form field or the prompt) only chords,
+ * esc, tab, enter and the editing keys (arrows, home, end, backspace, delete) pass; everything else types.
+ */
 export function activeScopes(ctx: KeyContext): Scope[] {
   if (ctx.overlay === 'prompt') return ['always', 'prompt'];
   if (ctx.overlay === 'help') return ['always', 'overlay', 'global'];

@@ -8,7 +8,9 @@ export function keybindingsMarkdown(): string {
     '<!-- Generated from src/tui/keymap/bindings.ts by `npm run docs:keys`. Do not edit by hand. -->',
     '',
     'While a field of the Send form has focus, single-letter keys type into it: only chords (ctrl+…), `esc`,',
-    '`tab` and `enter` act. `esc` leaves the form.',
+    '`tab`, `enter` and the editing keys (arrows, `home`, `end`, `backspace`, `delete`) act. `esc` leaves the form.',
+    'Text is edited at the cursor, in the form and in the paste prompt alike; focusing a field puts the cursor at',
+    'its end.',
   ];
   for (const scope of SCOPE_ORDER) {
     const rows = BINDINGS.filter((b) => b.scope === scope);

@@ -1,6 +1,8 @@
 /**
  * Ink's (input, key) pair as one key name, absorbing Ink 6's quirks: backspace arrives as `key.delete`, `esc`
  * also sets `key.meta`, ctrl+letter arrives as the letter with `key.ctrl`, a paste arrives as one string.
+ * Backspace (DEL, 0x7f) and the forward-delete key (`ESC [ 3 ~`) both arrive as `key.delete` with no input:
+ * only the raw text of the input event tells them apart, so the App hands it over too (`raw`).
  */
 import type { Key } from 'ink';
 
@@ -10,7 +12,11 @@ export type KeyPress =
   /** Text to insert (a paste, or a character with no name). */
   | { name?: undefined; text: string };
 
-export function keyName(input: string, key: Key): KeyPress | undefined {
+/** The forward-delete key's sequences: `ESC [3~`, with modifiers `ESC [3;5~`, rxvt's `ESC [3$` and `ESC [3^`. */
+// eslint-disable-next-line no-control-regex -- an escape sequence is what this looks for
+const FORWARD_DELETE = /^\u001b\[3[~;$^]/;
+
+export function keyName(input: string, key: Key, raw = ''): KeyPress | undefined {
   if (key.tab) return { name: key.shift ? 'shift+tab' : 'tab' };
   if (key.return) return { name: 'enter' };
   if (key.escape) return { name: 'esc' };
@@ -22,6 +28,7 @@ export function keyName(input: string, key: Key): KeyPress | undefined {
   if (key.pageDown) return { name: 'pgdn' };
   if (key.home) return { name: 'home' };
   if (key.end) return { name: 'end' };
+  if (key.delete && FORWARD_DELETE.test(raw)) return { name: 'delete' };
   if (key.backspace || key.delete) return { name: 'backspace' };
   if (key.ctrl && input.length === 1) return { name: `ctrl+${input.toLowerCase()}` };
   if (input === ' ') return { name: 'space' };
@@ -50,12 +57,13 @@ function controlKey(ch: string): KeyPress | undefined {
 /**
  * The key presses in one input event. Ink hands a run of plain characters over as one string even when it
  * holds tabs, returns or backspaces (typing faster than it reads, or a paste): split those into the keys.
+ * `raw` is the input event as the terminal sent it (see the top of this file).
  */
-export function keyPresses(input: string, key: Key): KeyPress[] {
+export function keyPresses(input: string, key: Key, raw = ''): KeyPress[] {
   // esc then a key, read together, arrives as meta+key (alt+key does too): treat it as the two keys.
   if (key.meta && !key.escape && !key.ctrl && [...input].length === 1 && !CONTROL.test(input)) return [{ name: 'esc' }, { name: input }];
   if (input.length <= 1 || !CONTROL.test(input) || input.startsWith('\u001b')) {
-    const one = keyName(input, key);
+    const one = keyName(input, key, raw);
     return one ? [one] : [];
   }
   const out: KeyPress[] = [];

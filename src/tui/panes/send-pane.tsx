@@ -1,6 +1,7 @@
 /** The form, the result of the last send, and the recent sends. */
 import { Box, Text } from 'ink';
 import { cut } from '../format.js';
+import { cursorLine } from '../state/edit.js';
 import { checkForm } from '../state/form.js';
 import type { FieldCheck, FieldId } from '../state/form.js';
 import type { State } from '../state/types.js';
@@ -8,18 +9,37 @@ import type { State } from '../state/types.js';
 const LABEL = 18;
 const NOTICE_COLORS = { info: 'green', warning: 'yellow', error: 'red' } as const;
 
-function Field({ label, value, placeholder, focused, check, width }: { label: string; value: string; placeholder?: string; focused: boolean; check?: FieldCheck | undefined; width: number }): React.JSX.Element {
+/**
+ * The text on either side of the caret, in `width` columns (one per code point): a line too long for them
+ * scrolls so that the caret and a few characters after it stay in view; `…` marks a cut end.
+ */
+function aroundCaret(value: string, cursor: number, width: number): [string, string] {
+  const chars = [...value];
+  const at = [...value.slice(0, cursor)].length;
+  if (chars.length <= width) return [chars.slice(0, at).join(''), chars.slice(at).join('')];
+  const after = Math.max(1, Math.min(8, Math.floor(width / 4)));
+  const start = Math.max(0, Math.min(at - (width - 1 - after), chars.length - width));
+  const shown = chars.slice(start, start + width);
+  if (start > 0) shown[0] = '…';
+  if (start + width < chars.length) shown[width - 1] = '…';
+  return [shown.slice(0, at - start).join(''), shown.slice(at - start).join('')];
+}
+
+/** One line of the form; `cursor` (an offset into `value`) places the caret when it has focus. */
+function Field({ label, value, placeholder, focused, cursor, check, width }: { label: string; value: string; placeholder?: string; focused: boolean; cursor?: number; check?: FieldCheck | undefined; width: number }): React.JSX.Element {
   const shown = value === '' && !focused && placeholder ? placeholder : value;
   const room = Math.max(8, width - LABEL - 2 - (check ? Math.min(48, check.text.length + 3) : 0));
-  const text = cut(shown.replace(/\n/g, '⏎'), room - 1);
+  // The caret takes a column of its own.
+  const [before, after] = focused ? aroundCaret(shown.replace(/\n/g, '⏎'), cursor ?? shown.length, room - 1) : [cut(shown.replace(/\n/g, '⏎'), room - 1), ''];
   return (
     <Text wrap="truncate-end">
       <Text color={focused ? 'cyan' : undefined} bold={focused}>
         {`${focused ? '›' : ' '} ${label}`.padEnd(LABEL)}
       </Text>
       <Text dimColor={value === '' && !focused} underline={focused}>
-        {text}
+        {before}
         {focused ? '▏' : ''}
+        {after}
       </Text>
       {check ? <Text color={check.level === 'error' ? 'red' : 'yellow'}>{`  ${check.level === 'error' ? '✗' : '!'} ${check.text}`}</Text> : null}
     </Text>
@@ -34,13 +54,32 @@ function Button({ label, focused }: { label: string; focused: boolean }): React.
   );
 }
 
+interface PayloadRow {
+  value: string;
+  /** The payload line shown (undefined: a row that counts hidden lines). */
+  line?: number;
+}
+
+/**
+ * The payload's rows: all its lines when there are at most three; else two lines and a row counting the
+ * rest, the lines shown being those around the caret's line when the payload has focus.
+ */
+function payloadRows(lines: string[], caretLine: number | undefined): PayloadRow[] {
+  const n = lines.length;
+  const line = (i: number): PayloadRow => ({ value: lines[i] ?? '', line: i });
+  if (n <= 3) return lines.map((_, i) => line(i));
+  if (caretLine === undefined || caretLine <= 1) return [line(0), line(1), { value: `… ${n - 2} more lines` }];
+  if (caretLine >= n - 2) return [{ value: `… ${n - 2} lines above` }, line(n - 2), line(n - 1)];
+  return [{ value: `… ${caretLine} lines above` }, line(caretLine), { value: `… ${n - caretLine - 1} more lines` }];
+}
+
 export function SendPane({ state, height, width }: { state: State; height: number; width: number }): React.JSX.Element {
   const s = state.send;
   const form = s.form;
   const checks = checkForm(form);
   const f = (id: FieldId): boolean => s.focus === id;
-  const payloadLines = form.payload.split('\n');
-  const payloadShown = payloadLines.length > 3 ? [...payloadLines.slice(0, 2), `… ${payloadLines.length - 2} more lines`] : payloadLines;
+  const caret = f('payload') ? cursorLine(form.payload, s.cursor) : undefined;
+  const payloadShown = payloadRows(form.payload.split('\n'), caret?.line);
   const used = 13 + Math.max(0, payloadShown.length - 1) + form.properties.length;
   const recentRoom = Math.max(0, height - used - 1);
   if (!state.service.configured) {
@@ -56,14 +95,23 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
   }
   return (
     <Box flexDirection="column" height={height}>
-      <Field label="To device" value={form.deviceId} focused={f('deviceId')} check={checks.deviceId} width={width} />
-      {payloadShown.map((line, i) => (
-        <Field key={`p${i}`} label={i === 0 ? 'Payload' : ''} value={line} placeholder={i === 0 ? '(empty)' : ''} focused={f('payload') && i === payloadShown.length - 1} check={i === 0 ? checks.payload : undefined} width={width} />
+      <Field label="To device" value={form.deviceId} focused={f('deviceId')} cursor={s.cursor} check={checks.deviceId} width={width} />
+      {payloadShown.map((row, i) => (
+        <Field
+          key={`p${i}`}
+          label={i === 0 ? 'Payload' : ''}
+          value={row.value}
+          placeholder={i === 0 ? '(empty)' : ''}
+          focused={caret !== undefined && row.line === caret.line}
+          cursor={caret?.offset}
+          check={i === 0 ? checks.payload : undefined}
+          width={width}
+        />
       ))}
-      <Field label="Message id" value={form.messageId} placeholder="(blank: a new UUID each send)" focused={f('messageId')} check={checks.messageId} width={width} />
-      <Field label="Correlation id" value={form.correlationId} focused={f('correlationId')} check={checks.correlationId} width={width} />
+      <Field label="Message id" value={form.messageId} placeholder="(blank: a new UUID each send)" focused={f('messageId')} cursor={s.cursor} check={checks.messageId} width={width} />
+      <Field label="Correlation id" value={form.correlationId} focused={f('correlationId')} cursor={s.cursor} check={checks.correlationId} width={width} />
       {form.properties.map((p, i) => (
-        <Field key={`prop${i}`} label={`Property ${i + 1}`} value={p} placeholder="key=value" focused={f(`prop:${i}`)} check={checks[`prop:${i}`]} width={width} />
+        <Field key={`prop${i}`} label={`Property ${i + 1}`} value={p} placeholder="key=value" focused={f(`prop:${i}`)} cursor={s.cursor} check={checks[`prop:${i}`]} width={width} />
       ))}
       <Text>
         {' '.repeat(LABEL)}
@@ -81,12 +129,12 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
         ))}
         {f('ack') ? <Text dimColor>{'  ←/→ change'}</Text> : null}
       </Text>
-      <Field label="Expiry (s)" value={form.expiry} placeholder="(hub default: 1 hour)" focused={f('expiry')} check={checks.expiry} width={width} />
-      <Field label="Content type" value={form.contentType} placeholder="e.g. application/json" focused={f('contentType')} check={checks.contentType} width={width} />
-      <Field label="Content enc." value={form.contentEncoding} placeholder="e.g. utf-8" focused={f('contentEncoding')} check={checks.contentEncoding} width={width} />
+      <Field label="Expiry (s)" value={form.expiry} placeholder="(hub default: 1 hour)" focused={f('expiry')} cursor={s.cursor} check={checks.expiry} width={width} />
+      <Field label="Content type" value={form.contentType} placeholder="e.g. application/json" focused={f('contentType')} cursor={s.cursor} check={checks.contentType} width={width} />
+      <Field label="Content enc." value={form.contentEncoding} placeholder="e.g. utf-8" focused={f('contentEncoding')} cursor={s.cursor} check={checks.contentEncoding} width={width} />
       <Box>
-        <Field label="Repeat" value={form.repeat} focused={f('repeat')} check={checks.repeat} width={Math.floor(width / 2)} />
-        <Field label="at msg/s" value={form.rate} focused={f('rate')} check={checks.rate} width={Math.ceil(width / 2)} />
+        <Field label="Repeat" value={form.repeat} focused={f('repeat')} cursor={s.cursor} check={checks.repeat} width={Math.floor(width / 2)} />
+        <Field label="at msg/s" value={form.rate} focused={f('rate')} cursor={s.cursor} check={checks.rate} width={Math.ceil(width / 2)} />
       </Box>
       <Text wrap="truncate-end">
         {' '.repeat(LABEL)}

@@ -5,7 +5,9 @@
  */
 import type { ReceivedMessage } from '../../clients/types.js';
 import type { FeedbackRecord } from '../../core/types.js';
-import { emptyForm } from './form.js';
+import { applyEdit, clampCursor } from './edit.js';
+import type { EditOp } from './edit.js';
+import { emptyForm, fieldText, isTextField, setFieldText } from './form.js';
 import type { Action, FeedbackRow, LocalSettlement, MessageView, RowStatus, State, StreamEvent } from './types.js';
 
 export const MAX_MESSAGES = 10_000;
@@ -30,7 +32,7 @@ export function initialState(options: InitialOptions): State {
     local: options.local,
     service: { configured: false, link: { status: 'disconnected', reason: 'no service connection string' }, feedbackLink: { status: 'disconnected', reason: 'not started' }, feedbackEnabled: options.feedbackEnabled },
     device: { configured: false, transport: options.transport, link: { status: 'disconnected', reason: 'no device connection string' }, settleMode: 'auto', messages: [], total: 0 },
-    send: { form: emptyForm(options.deviceId ?? ''), lastFocus: 'payload', recent: [], recall: -1 },
+    send: { form: emptyForm(options.deviceId ?? ''), lastFocus: 'payload', cursor: 0, recent: [], recall: -1 },
     feedback: { rows: new Map(), counts: {}, latencies: [], filter: 'all', records: 0 },
   };
 }
@@ -66,16 +68,21 @@ export function reducer(state: State, action: Action): State {
     case 'device-reset': {
       // Another device (or transport): its messages start afresh, the counts of this run stay.
       const form = state.send.form.deviceId === '' || state.send.form.deviceId === state.device.id ? { ...state.send.form, deviceId: action.id ?? '' } : state.send.form;
-      return { ...state, device: { ...state.device, id: action.id, transport: action.transport, queueDepth: undefined }, send: { ...state.send, form } };
+      return { ...state, device: { ...state.device, id: action.id, transport: action.transport, queueDepth: undefined }, send: keepCursor({ ...state.send, form }) };
     }
     case 'settled':
       return settled(state, action.id, action.how);
     case 'cursor':
       return action.list === 'device' ? { ...state, device: { ...state.device, cursor: action.cursor } } : { ...state, feedback: { ...state.feedback, cursor: action.cursor } };
     case 'form':
-      return { ...state, send: { ...state.send, form: action.form } };
-    case 'focus':
-      return { ...state, send: { ...state.send, focus: action.focus, lastFocus: action.focus ?? state.send.lastFocus } };
+      return { ...state, send: keepCursor({ ...state.send, form: action.form }) };
+    case 'focus': {
+      // A field takes the keys with the cursor at the end of its text.
+      const cursor = action.focus === undefined ? 0 : fieldText(state.send.form, action.focus).length;
+      return { ...state, send: { ...state.send, focus: action.focus, lastFocus: action.focus ?? state.send.lastFocus, cursor, goal: undefined } };
+    }
+    case 'edit':
+      return action.target === 'prompt' ? editPrompt(state, action.op) : editField(state, action.op);
     case 'send-result': {
       const recent = action.recent ? [action.recent, ...state.send.recent].slice(0, MAX_RECENT) : state.send.recent;
       return { ...state, send: { ...state.send, result: action.result, recent, recall: -1 } };
@@ -83,11 +90,43 @@ export function reducer(state: State, action: Action): State {
     case 'recall': {
       const item = state.send.recent[action.index];
       if (!item) return state;
-      return { ...state, send: { ...state.send, form: item.form, recall: action.index, result: { level: 'info', text: `Recalled the send of ${item.messageId} (${action.index + 1} of ${state.send.recent.length}).` } } };
+      const cursor = state.send.focus === undefined ? 0 : fieldText(item.form, state.send.focus).length;
+      return { ...state, send: { ...state.send, form: item.form, cursor, goal: undefined, recall: action.index, result: { level: 'info', text: `Recalled the send of ${item.messageId} (${action.index + 1} of ${state.send.recent.length}).` } } };
     }
     case 'filter':
       return { ...state, feedback: { ...state.feedback, filter: action.filter, cursor: undefined } };
   }
+}
+
+/** The form changed under the cursor: keep it within the focused field's text. */
+function keepCursor(send: State['send']): State['send'] {
+  const text = send.focus === undefined ? '' : fieldText(send.form, send.focus);
+  const cursor = clampCursor(text, send.cursor);
+  return cursor === send.cursor ? send : { ...send, cursor, goal: undefined };
+}
+
+/** What may be inserted: the payload keeps line breaks (as \n), one-line fields and the prompt drop them. */
+function cleanInsert(op: EditOp, multiline: boolean): EditOp {
+  if (op.kind !== 'insert') return op;
+  return { kind: 'insert', text: multiline ? op.text.replace(/\r\n?/g, '\n') : op.text.replace(/[\r\n]+/g, '') };
+}
+
+function editField(state: State, op: EditOp): State {
+  const s = state.send;
+  if (s.focus === undefined || !isTextField(s.focus)) return state;
+  const text = fieldText(s.form, s.focus);
+  const next = applyEdit({ text, cursor: s.cursor, goal: s.goal }, cleanInsert(op, s.focus === 'payload'));
+  const form = next.text === text ? s.form : setFieldText(s.form, s.focus, next.text);
+  return { ...state, send: { ...s, form, cursor: next.cursor, goal: next.goal } };
+}
+
+function editPrompt(state: State, op: EditOp): State {
+  const overlay = state.overlay;
+  if (overlay?.kind !== 'prompt') return state;
+  const next = applyEdit({ text: overlay.text, cursor: overlay.cursor }, cleanInsert(op, false));
+  // A change to the text clears the complaint about it.
+  if (next.text !== overlay.text) return { ...state, overlay: { kind: 'prompt', purpose: overlay.purpose, text: next.text, cursor: next.cursor } };
+  return { ...state, overlay: { ...overlay, cursor: next.cursor } };
 }
 
 /** How a message stands on arrival: MQTT acknowledges at once; other transports complete in auto mode. */

@@ -1,6 +1,7 @@
 /** The TUI's whole state, and every action that changes it (reducer.ts). Plain data only. */
 import type { FeedbackBatch, LinkState, OutgoingMessage, ReceivedMessage, SendResult } from '../../clients/types.js';
 import type { AckMode, DeviceTransport, FeedbackRecord, FeedbackStatus } from '../../core/types.js';
+import type { EditOp } from './edit.js';
 import type { FieldId, Form } from './form.js';
 
 export type PaneId = 'device' | 'send' | 'feedback';
@@ -15,7 +16,8 @@ export type Overlay =
   | { kind: 'help' }
   | { kind: 'details'; id: number; scroll: number }
   | { kind: 'connection'; written?: string; error?: string }
-  | { kind: 'prompt'; purpose: 'device' | 'service'; text: string; error?: string };
+  /** `cursor`: where typing goes in `text` (edit.ts). */
+  | { kind: 'prompt'; purpose: 'device' | 'service'; text: string; cursor: number; error?: string };
 
 /** What became of a received message on this side. */
 export type LocalSettlement = 'acknowledged' | 'completed' | 'rejected' | 'abandoned';
@@ -103,6 +105,10 @@ export interface State {
     /** The focused field; undefined when the form does not have focus. */
     focus?: FieldId;
     lastFocus: FieldId;
+    /** Where typing goes in the focused field's text (edit.ts); focusing a field puts it at the end. */
+    cursor: number;
+    /** The column ↑/↓ aim for in the payload while they keep moving. */
+    goal?: number;
     result?: Notice;
     recent: RecentSend[];
     recall: number;
@@ -141,6 +147,8 @@ export type Action =
   | { type: 'cursor'; list: 'device' | 'feedback'; cursor: number | undefined }
   | { type: 'form'; form: Form }
   | { type: 'focus'; focus: FieldId | undefined }
+  /** An edit at the cursor of the focused form field, or of the paste prompt. */
+  | { type: 'edit'; target: 'field' | 'prompt'; op: EditOp }
   | { type: 'send-result'; result: Notice; recent?: RecentSend }
   | { type: 'recall'; index: number }
   | { type: 'filter'; filter: string };
