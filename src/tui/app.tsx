@@ -35,7 +35,7 @@ export function App({ controller }: { controller: Controller }): React.JSX.Eleme
   const unavailable = (id: Parameters<Controller['unavailable']>[0]): string | undefined => controller.unavailable(id);
   const overlay = state.overlay;
   let body: React.JSX.Element;
-  if (overlay?.kind === 'help') body = <HelpOverlay under={{ pane: state.pane, overlay: undefined, typing: false }} height={paneHeight} width={columns} unavailable={unavailable} />;
+  if (overlay?.kind === 'help') body = <HelpOverlay under={{ pane: state.pane, overlay: undefined, typing: false }} scroll={overlay.scroll} height={paneHeight} width={columns} unavailable={unavailable} />;
   else if (overlay?.kind === 'details') body = <DetailsOverlay view={state.device.messages.find((m) => m.message.id === overlay.id)} scroll={overlay.scroll} height={paneHeight} width={columns} />;
   else if (overlay?.kind === 'connection') body = <ConnectionOverlay overlay={overlay} info={controller.connectionInfo()} height={paneHeight} width={columns} />;
   else if (state.pane === 'device') body = <DevicePane state={state} height={paneHeight} width={columns} />;

@@ -151,7 +151,7 @@ export class Controller {
         return true;
       }
       case 'help':
-        this.dispatch({ type: 'overlay', overlay: s.overlay?.kind === 'help' ? undefined : { kind: 'help' } });
+        this.dispatch({ type: 'overlay', overlay: s.overlay?.kind === 'help' ? undefined : { kind: 'help', scroll: 0 } });
         return true;
       case 'connection':
         this.dispatch({ type: 'overlay', overlay: s.overlay?.kind === 'connection' ? undefined : { kind: 'connection' } });
@@ -166,7 +166,7 @@ export class Controller {
       }
       case 'scroll-up':
       case 'scroll-down':
-        if (s.overlay?.kind === 'details') {
+        if (s.overlay?.kind === 'details' || s.overlay?.kind === 'help') {
           const scroll = Math.max(0, s.overlay.scroll + (id === 'scroll-down' ? 1 : -1));
           this.dispatch({ type: 'overlay', overlay: { ...s.overlay, scroll } });
         }

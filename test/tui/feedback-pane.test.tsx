@@ -113,6 +113,21 @@ describe('overlays', () => {
     await app.screen('following the tail');
   });
 
+  it('help longer than the screen says how much is below and scrolls with ↓ to the keys that work anywhere', async () => {
+    const f = fakes();
+    app = await startApp(f.connector);
+    await app.press('?');
+    const first = await app.screen(/↓ \d+ more lines \(↑↓ scroll\)/);
+    expect(first).not.toContain('Anywhere (not while typing)');
+    for (let i = 0; i < 40 && /more lines/.test(app.frame()); i++) await app.press(KEYS.down);
+    const end = app.frame();
+    expect(end).not.toMatch(/more lines/);
+    expect(end).toContain('Show or hide this help');
+    expect(end).toContain('Show the connection strings');
+    await app.press(KEYS.up);
+    await app.screen(/↓ \d+ more lines/);
+  });
+
   it('i shows connection strings with keys masked and the CA path; w writes them unmasked to a 0600 file', async () => {
     const f = fakes();
     app = await startApp(f.connector);

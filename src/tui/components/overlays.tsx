@@ -20,7 +20,19 @@ function Frame({ title, height, width, children }: { title: string; height: numb
 }
 
 /** The keys of where the user was when they pressed `?`, then the ones that work anywhere. */
-export function HelpOverlay({ under, height, width, unavailable }: { under: KeyContext; height: number; width: number; unavailable: (id: CommandId) => string | undefined }): React.JSX.Element {
+export function HelpOverlay({
+  under,
+  scroll,
+  height,
+  width,
+  unavailable,
+}: {
+  under: KeyContext;
+  scroll: number;
+  height: number;
+  width: number;
+  unavailable: (id: CommandId) => string | undefined;
+}): React.JSX.Element {
   const scopes: Scope[] = [...activeScopes(under).filter((s) => s !== 'always'), ...(under.pane === 'send' ? (['form'] as Scope[]) : []), 'always'];
   const lines: React.JSX.Element[] = [];
   for (const scope of scopes) {
@@ -40,9 +52,14 @@ export function HelpOverlay({ under, height, width, unavailable }: { under: KeyC
       );
     }
   }
+  // What does not fit scrolls (↑↓); the last row says how much is below.
+  const room = Math.max(1, height - 3);
+  const top = Math.min(scroll, Math.max(0, lines.length - room));
+  const below = lines.length - (top + room);
+  const shown = below > 0 ? [...lines.slice(top, top + room - 1), <Text key="more" dimColor>{`  ↓ ${below + 1} more lines (↑↓ scroll)`}</Text>] : lines.slice(top, top + room);
   return (
-    <Frame title="Keys (esc or ? closes; all of them: docs/keybindings.md)" height={height} width={width}>
-      {lines.slice(0, Math.max(0, height - 3))}
+    <Frame title="Keys (esc or ? closes, ↑↓ scrolls; all: docs/keybindings.md)" height={height} width={width}>
+      {shown}
     </Frame>
   );
 }

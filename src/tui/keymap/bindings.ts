@@ -9,7 +9,7 @@ export type Scope =
   | 'global' // anywhere, but not while typing in a field or prompt
   | 'overlay' // any overlay (help, details, connection)
   | 'connection' // the connection-strings overlay
-  | 'details' // the message-details overlay
+  | 'details' // the overlays that scroll: message details, help
   | 'prompt' // a one-line prompt (paste a connection string)
   | 'device' // Device pane
   | 'send' // Send pane, no field focused
@@ -161,7 +161,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   global: 'Anywhere (not while typing)',
   overlay: 'Overlays',
   connection: 'Connection strings overlay',
-  details: 'Message details',
+  details: 'Message details and this help (long ones scroll)',
   prompt: 'Paste prompt',
   device: 'Device pane',
   send: 'Send pane (no field focused)',

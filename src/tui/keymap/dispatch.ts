@@ -15,8 +15,7 @@ export interface KeyContext {
  */
 export function activeScopes(ctx: KeyContext): Scope[] {
   if (ctx.overlay === 'prompt') return ['always', 'prompt'];
-  if (ctx.overlay === 'help') return ['always', 'overlay', 'global'];
-  if (ctx.overlay === 'details') return ['always', 'details', 'overlay', 'global'];
+  if (ctx.overlay === 'help' || ctx.overlay === 'details') return ['always', 'details', 'overlay', 'global'];
   if (ctx.overlay === 'connection') return ['always', 'connection', 'overlay', 'global'];
   if (ctx.typing) return ['always', 'form'];
   return ['always', ctx.pane, 'global'];

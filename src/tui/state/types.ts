@@ -13,7 +13,7 @@ export interface Notice {
 }
 
 export type Overlay =
-  | { kind: 'help' }
+  | { kind: 'help'; scroll: number }
   | { kind: 'details'; id: number; scroll: number }
   | { kind: 'connection'; written?: string; error?: string }
   /** `cursor`: where typing goes in `text` (edit.ts). */
