@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { parseDeviceConnectionString, parseServiceConnectionString, splitHostPort } from '../core/connection-string.js';
 import type { DeviceConnectionString, ServiceConnectionString } from '../core/connection-string.js';
+import type { HubInstance } from '../hub/instance-file.js';
 import { note } from './output.js';
 import { UsageError } from './usage.js';
 
@@ -75,15 +76,8 @@ export interface DeviceTarget {
   ca?: string;
 }
 
-/** What `hub.json` says of the hub on a state directory (a subset of the hub's HubInstance). */
-interface LocalHub {
-  stateDir: string;
-  port: number;
-  ports: number[];
-  hostName: string;
-  caPath: string;
-  serviceConnectionString: string;
-}
+/** The hub running on a state directory, as its `hub.json` describes it. */
+type LocalHub = HubInstance & { stateDir: string };
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;

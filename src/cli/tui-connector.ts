@@ -3,7 +3,7 @@
  * `iot-c2d hub` already running on the state directory, with `demo-device`), or the hub and device the
  * connection strings name. Loaded only when the TUI runs: it brings in the hub and the SDK clients.
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { DeviceClient } from '../clients/device-client.js';
 import { RegistryClient } from '../clients/registry-client.js';
 import { ServiceClient } from '../clients/service-client.js';
@@ -13,18 +13,9 @@ import type { DeviceTransport } from '../core/types.js';
 import { readHubInstance, startHub } from '../hub/index.js';
 import type { TuiConnector } from '../tui/connector.js';
 import type { TuiArgs } from './commands/tui.js';
-import { UsageError } from './usage.js';
+import { readCa } from './connection.js';
 
 export const DEMO_DEVICE = 'demo-device';
-
-export function readCa(path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`Cannot read the CA file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}): give the path iot-c2d hub prints as "CA:".`);
-  }
-}
 
 export function hostOf(serviceCs: string | undefined, deviceCs: string | undefined): string {
   for (const [cs, parse] of [
@@ -85,7 +76,7 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
   const running = readHubInstance(stateDir);
   if (running) {
     // An `iot-c2d hub` already runs on this state: use it rather than start a second one.
-    const ca = readCa(running.caPath);
+    const ca = readCa(running.caPath, "The local hub's CA file");
     const gateway = `localhost:${running.port}`;
     const registry = new RegistryClient({ connectionString: running.serviceConnectionString, ...(ca ? { ca } : {}), deviceGateway: gateway });
     let info: DeviceInfo;
@@ -133,7 +124,7 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
 
 /** The connector for hubs named by connection strings (Azure, or a standalone iot-c2d hub). */
 export function remoteConnector(args: TuiArgs, serviceCs: string | undefined, deviceCs: string | undefined): TuiConnector {
-  const ca = readCa(args.ca);
+  const ca = args.ca === undefined ? undefined : readCa(args.ca);
   return {
     hubLabel: hostOf(serviceCs, deviceCs),
     local: false,
