@@ -25,6 +25,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
     env[k] = v;
   }
   env.TERM = 'xterm-256color';
+  // As on a CI runner: the TUI must draw live even then (Ink renders only at exit when CI is set).
+  env.CI = 'true';
   return env;
 }
 

@@ -46,6 +46,11 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
       }),
   handler: async (args) => {
     if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(NOT_A_TERMINAL);
+    // Ink draws only the last frame, at exit, when it believes it runs in CI (its is-in-ci reads CI and
+    // CONTINUOUS_INTEGRATION when Ink is loaded, below). On a terminal the screen must be live whatever the
+    // shell exports, e.g. a CI job that drives the TUI in a pseudo-terminal.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
     // A small young generation keeps the heap, and RSS, from ballooning under a flood of messages
     // (bench/tui-flood.ts); it has to be set before the heap grows to have an effect.
     setFlagsFromString('--max-semi-space-size=2');
