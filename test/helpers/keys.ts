@@ -13,5 +13,7 @@ export const KEYS = {
   end: '\u001b[F',
   /** The forward-delete key (backspace is DEL, 0x7f). */
   delete: '\u001b[3~',
+  /** alt+key: ESC, then the key. */
+  alt: (key: string): string => `\u001b${key}`,
   ctrl: (letter: string): string => String.fromCharCode(letter.toLowerCase().charCodeAt(0) - 96),
 } as const;

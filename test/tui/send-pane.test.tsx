@@ -71,6 +71,20 @@ describe('Send pane', () => {
     expect(f.device().closed).toBe(true);
   });
 
+  it('alt+3 in a field leaves the form for the Feedback pane, and alt+2 comes back to the text as it was', async () => {
+    const f = fakes();
+    app = await startApp(f.connector);
+    await app.press('2');
+    await app.type('draft');
+    await app.screen('draft');
+    await app.press(KEYS.alt('3'));
+    expect(app.store.getState().pane).toBe('feedback');
+    expect(app.store.getState().send.focus).toBeUndefined();
+    await app.press(KEYS.alt('2'));
+    expect(app.store.getState().pane).toBe('send');
+    expect(app.store.getState().send.form.payload).toBe('draft');
+  });
+
   it('marks a bad property next to the field and does not send', async () => {
     const f = fakes();
     app = await startApp(f.connector);

@@ -131,7 +131,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'next-field', keys: ['tab'], scope: 'form', description: 'Next field', hint: 'fields' },
   { id: 'prev-field', keys: ['shift+tab'], scope: 'form', description: 'Previous field' },
   { id: 'field-enter', keys: ['enter'], scope: 'form', description: 'Send on the Send button, add a row on "+ add property", a line break at the cursor in the payload, else next field' },
-  { id: 'leave-form', keys: ['esc'], scope: 'form', description: 'Leave the form (the single-letter keys work again)', hint: 'leave' },
+  { id: 'leave-form', keys: ['esc'], scope: 'form', description: 'Leave the form (the single-letter keys work again); alt+1, alt+2, alt+3 leave it for that pane', hint: 'leave' },
   { id: 'add-property', keys: ['ctrl+n'], scope: 'form', description: 'Add a custom property row (key=value)', hint: '+prop' },
   { id: 'remove-property', keys: ['ctrl+d'], scope: 'form', description: 'Remove the focused property row', hint: '-prop' },
   { id: 'recall', keys: ['ctrl+r'], scope: 'form', description: 'Put a recent send back into the form (again: an older one)', hint: 'recall' },
