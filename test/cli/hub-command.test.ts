@@ -3,7 +3,8 @@
  * prints connection strings and a CA that a separate program using only the official SDKs can use.
  */
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 describe('iot-c2d hub', () => {
   it('prints connection strings and a CA that an unmodified SDK program can use, and stops cleanly on SIGTERM', async () => {
-    const hub = runCli(['hub', '--port', '0', '--device', 'dev1', '--state-dir', stateDir]);
+    const hub = runCli(['hub', '--port', '0', '--device', 'dev1', '--state-dir', stateDir, '--show-keys']);
     const serviceCs = (await waitForLine(hub, /^\s+HostName=.*SharedAccessKeyName=iothubowner/)).trim();
     const deviceCs = (await waitForLine(hub, /^\s+HostName=.*DeviceId=dev1;/)).trim();
     const caPath = (await waitForLine(hub, /^CA:/)).replace(/^CA:\s+/, '');
@@ -32,7 +33,22 @@ describe('iot-c2d hub', () => {
     expect(await hub.exited).toBe(0);
   });
 
-  it('masks keys when printing to a terminal is not asked, with --json for scripts', async () => {
+  it('masks keys in its text output unless --show-keys, and keeps them in full in connection.env', async () => {
+    const hub = runCli(['hub', '--port', '0', '--device', 'dev3', '--state-dir', stateDir]);
+    await waitForLine(hub, /^Press Ctrl\+C/);
+    const env = readFileSync(join(stateDir, 'connection.env'), 'utf8');
+    const keys = [...env.matchAll(/SharedAccessKey=([^;"'\n]+)/g)].map((m) => m[1] as string);
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    expect(statSync(join(stateDir, 'connection.env')).mode & 0o777).toBe(0o600);
+    const out = hub.stdout();
+    expect(out).toMatch(/DeviceId=dev3;SharedAccessKey=/);
+    for (const key of keys) expect(out).not.toContain(key);
+    expect(out).toContain('--show-keys prints them');
+    hub.child.kill('SIGINT');
+    expect(await hub.exited).toBe(0);
+  });
+
+  it('prints full keys in --json for scripts', async () => {
     const hub = runCli(['hub', '--port', '0', '--device', 'dev2', '--state-dir', stateDir, '--json']);
     const info = JSON.parse(await waitForLine(hub, /^\{/)) as { port: number; devices: Record<string, string>; caPath: string };
     expect(info.port).toBeGreaterThan(0);

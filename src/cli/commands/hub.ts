@@ -62,7 +62,7 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       .option('standard-ports', { type: 'boolean', default: false, describe: 'Also listen on 5671 (AMQPS) and 443 (HTTPS), so HostName=localhost works unmodified' })
       .option('feedback-delay', { type: 'number', default: 0, describe: 'Seconds to hold feedback before sending a batch (Azure: up to 15)' })
       .option('max-delivery-count', { type: 'number', default: 10, describe: 'Abandons before a message is dead-lettered (1-100)' })
-      .option('show-keys', { type: 'boolean', default: false, describe: 'Print keys in full (masked otherwise on a terminal)' })
+      .option('show-keys', { type: 'boolean', default: false, describe: 'Print keys in full (otherwise masked, except in --json piped to a script; connection.env always holds them)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the connection details as one JSON object' })
       .option('quiet', { type: 'boolean', default: false, describe: 'Do not log refused connections and bad frames' })
       .example('$0 hub --device demo-device', 'Start the hub with one device and print both connection strings')
@@ -86,8 +86,10 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       log: args.quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
     });
     const envFile = writeEnvFile(hub, devices);
-    // Piped output goes to a script, which needs the keys; a terminal shows them masked unless asked.
-    const showKeys = args['show-keys'] || !process.stdout.isTTY;
+    // The text is read by people, on a terminal or in a log (`iot-c2d hub > hub.log &`): keys masked unless
+    // asked, the full strings being in connection.env. --json is read by scripts, which need the keys when
+    // it is piped to them.
+    const showKeys = args['show-keys'] || (args.json && !process.stdout.isTTY);
     if (args.json) {
       process.stdout.write(
         `${JSON.stringify({
