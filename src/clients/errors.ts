@@ -2,6 +2,8 @@
  * SDK errors in plain words: one sentence naming what failed and what to do, never a stack trace. The SDK's
  * error classes are recognised by name, and the AMQP condition or HTTP status underneath when it has one.
  */
+import { redactConnectionString } from '../core/connection-string.js';
+
 export type ClientErrorKind =
   | 'certificate'
   | 'unreachable'
@@ -24,7 +26,8 @@ export class ClientError extends Error {
     /** The SDK's own error, for whoever needs its class (tests, --verbose). */
     override readonly cause?: unknown,
   ) {
-    super(message);
+    // An SDK's message could quote a connection string or a token: never let a key through.
+    super(redactConnectionString(message));
   }
 }
 

@@ -114,10 +114,10 @@ export function maskKey(key: string): string {
   return key.length <= 4 ? '****' : `${key.slice(0, 4)}…`;
 }
 
-/** A key or signature and its value, in a connection string. */
-const SECRET = /(SharedAccessKey|SharedAccessSignature)=([^;]*)/g;
+/** A key or signature and its value, in a connection string or a SAS token (`sig=`). */
+const SECRET = /\b(SharedAccessKey|SharedAccessSignature|sig)=([^;&\s]*)/g;
 
-/** The connection string with every key and signature masked, safe for the screen and for logs. */
+/** The text with every key and signature masked (connection strings, SAS tokens), safe for the screen and for logs. */
 export function redactConnectionString(text: string): string {
   return text.replace(SECRET, (_m, name: string, value: string) => `${name}=${maskKey(value)}`);
 }

@@ -56,6 +56,10 @@ describe('connection strings', () => {
     const redacted = redactConnectionString(`HostName=h;DeviceId=d;SharedAccessKey=${KEY}`);
     expect(redacted).not.toContain(KEY);
     expect(redacted).toBe(`HostName=h;DeviceId=d;SharedAccessKey=${KEY.slice(0, 4)}…`);
+    const sig = encodeURIComponent(KEY);
+    const token = `SharedAccessSignature sr=h%2Fdevices%2Fd&sig=${sig}&se=1700000000`;
+    expect(redactConnectionString(`refused: ${token}`)).toBe(`refused: SharedAccessSignature sr=h%2Fdevices%2Fd&sig=${sig.slice(0, 4)}…&se=1700000000`);
+    expect(redactConnectionString(`HostName=h;DeviceId=d;SharedAccessSignature=${token}`)).not.toContain(sig);
   });
 
   it('masks keys around a cursor: the two sides of the cursor join into the masked string', () => {
