@@ -25,6 +25,10 @@ export interface SentLine extends PayloadFields {
   properties: Record<string, string>;
 }
 
+/** The system properties a received message may carry, in the order the export, `receive` and the TUI show them. */
+export const SYSTEM_PROPERTIES = ['messageId', 'correlationId', 'to', 'expiryTimeUtc', 'contentType', 'contentEncoding', 'userId', 'ack', 'lockToken'] as const;
+export type SystemProperty = (typeof SYSTEM_PROPERTIES)[number];
+
 export interface ReceivedLine extends PayloadFields {
   type: 'received';
   deviceId: string;
@@ -88,7 +92,7 @@ export function receivedLine(deviceId: string, message: ReceivedMessage): Receiv
     properties: Object.fromEntries(message.properties),
     ...payloadFields(message.payload),
   };
-  for (const key of ['messageId', 'correlationId', 'to', 'expiryTimeUtc', 'contentType', 'contentEncoding', 'userId', 'ack', 'lockToken'] as const) {
+  for (const key of SYSTEM_PROPERTIES) {
     const value = message[key];
     if (value !== undefined) line[key] = value;
   }

@@ -7,7 +7,8 @@
  * key is read from the hub's registry (the local hub by default).
  */
 import type { CommandModule } from 'yargs';
-import { receivedLine } from '../../clients/records.js';
+import { SYSTEM_PROPERTIES, receivedLine } from '../../clients/records.js';
+import type { SystemProperty } from '../../clients/records.js';
 import type { DeviceSide, ReceivedMessage, Settlement } from '../../clients/types.js';
 import type { DeviceTransport } from '../../core/types.js';
 import { DEVICE_TRANSPORTS } from '../../core/types.js';
@@ -56,18 +57,22 @@ async function deviceTarget(args: ReceiveArgs): Promise<DeviceTarget> {
   return { connectionString, parsed: parseDeviceConnectionString(connectionString), ...(hub.ca ? { ca: hub.ca } : {}) };
 }
 
+const LABELS: Record<SystemProperty, string> = {
+  messageId: 'Message id',
+  correlationId: 'Correlation id',
+  to: 'To',
+  expiryTimeUtc: 'Expiry (UTC)',
+  contentType: 'Content type',
+  contentEncoding: 'Content encoding',
+  userId: 'User id',
+  ack: 'Ack',
+  lockToken: 'Lock token',
+};
+
 function describeMessage(message: ReceivedMessage, n: number, settled: string): string {
   const rows: Array<[string, string | undefined]> = [
     ['Data', payloadText(message.payload)],
-    ['Message id', message.messageId],
-    ['Correlation id', message.correlationId],
-    ['To', message.to],
-    ['Expiry (UTC)', message.expiryTimeUtc],
-    ['Content type', message.contentType],
-    ['Content encoding', message.contentEncoding],
-    ['User id', message.userId],
-    ['Ack', message.ack],
-    ['Lock token', message.lockToken],
+    ...SYSTEM_PROPERTIES.map((key): [string, string | undefined] => [LABELS[key], message[key]]),
     ...message.properties.map(([key, value]): [string, string] => ['Property', `${key}=${value}`]),
     ['Settled', settled],
   ];

@@ -1,5 +1,6 @@
 /** Help (generated from the keymap), message details, connection strings, and the paste prompt. */
 import { Box, Text } from 'ink';
+import { SYSTEM_PROPERTIES } from '../../clients/records.js';
 import { redactConnectionStringAt } from '../../core/connection-string.js';
 import { BINDINGS, SCOPE_TITLES, displayKey } from '../keymap/bindings.js';
 import type { CommandId, Scope } from '../keymap/bindings.js';
@@ -66,17 +67,10 @@ export function HelpOverlay({
 
 export function detailLines(view: MessageView): string[] {
   const m = view.message;
-  const system: Array<[string, string | undefined]> = [
-    ['messageId', m.messageId],
-    ['correlationId', m.correlationId],
-    ['to', m.to],
-    ['expiryTimeUtc', m.expiryTimeUtc],
-    ['contentType', m.contentType],
-    ['contentEncoding', m.contentEncoding],
-    ['userId', m.userId],
-    ['ack', m.ack],
-    ['lockToken', m.lockToken ?? (m.transport.startsWith('mqtt') ? '(none over MQTT)' : undefined)],
-  ];
+  const system = SYSTEM_PROPERTIES.map((key): [string, string | undefined] => [
+    key,
+    key === 'lockToken' && m.lockToken === undefined && m.transport.startsWith('mqtt') ? '(none over MQTT)' : m[key],
+  ]);
   const payload = payloadLines(m.payload);
   return [
     `received ${clock(m.receivedMs)} over ${m.transport} · ${bytes(view.size)} · ${view.settled ?? 'not settled yet'}`,
