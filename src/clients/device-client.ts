@@ -197,10 +197,34 @@ export class DeviceClient implements DeviceSide {
       await this.client.setOptions(options as never);
       await this.client.open();
       this.client.removeListener('message', this.onSdkMessage);
+      const subscribed = this.nextEnableC2D();
       this.client.on('message', this.onSdkMessage);
+      await subscribed;
     } catch (err) {
       throw this.explain(err);
     }
+  }
+
+  /**
+   * Resolves when the transport's next `enableC2D` (the SDK calls it when the first 'message' listener is
+   * added) has finished: the C2D link attached (AMQP), the subscription acknowledged (MQTT). Until then the
+   * device is not receiving, and the AMQP transport never finishes a close that starts during the attach.
+   */
+  private nextEnableC2D(): Promise<void> {
+    const transport = (this.client as unknown as { _transport: { enableC2D(done: (err?: Error) => void): void } })._transport;
+    const own = Object.prototype.hasOwnProperty.call(transport, 'enableC2D');
+    const original = transport.enableC2D;
+    return new Promise<void>((resolve, reject) => {
+      transport.enableC2D = (done) => {
+        if (own) transport.enableC2D = original;
+        else delete (transport as { enableC2D?: unknown }).enableC2D;
+        original.call(transport, (err?: Error) => {
+          if (err) reject(err);
+          else resolve();
+          done(err);
+        });
+      };
+    });
   }
 
   private received(msg: SdkMessage): void {

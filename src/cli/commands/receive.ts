@@ -111,18 +111,29 @@ export const receiveCommand: CommandModule<object, ReceiveArgs> = {
     const target = await deviceTarget(args);
     const out = new Output(args.json);
     const { DeviceClient } = await import('../../clients/device-client.js');
+    const interrupt = watchInterrupt();
+    const opening = DeviceClient.open({
+      connectionString: target.connectionString,
+      transport: args.transport,
+      autoComplete: false,
+      ...(target.ca ? { ca: target.ca } : {}),
+    });
     let device: DeviceSide;
     try {
-      device = await DeviceClient.open({
-        connectionString: target.connectionString,
-        transport: args.transport,
-        autoComplete: false,
-        ...(target.ca ? { ca: target.ca } : {}),
-      });
+      const first = await Promise.race([opening, interrupt.signal]);
+      if (typeof first === 'string') {
+        // Ctrl+C while connecting: close the connection if it still comes, but do not wait for it.
+        interrupt.dispose();
+        opening.then((late) => closeWithin(late), () => undefined);
+        note('stopped before the device was connected.');
+        process.exitCode = exitCodeFor(first);
+        return;
+      }
+      device = first;
     } catch (err) {
+      interrupt.dispose();
       throw explainFailure(err, target.parsed.deviceId);
     }
-    const interrupt = watchInterrupt();
     const deadline = timer(args.timeout === undefined ? undefined : args.timeout * 1000);
     const enough = latch();
     let received = 0;
