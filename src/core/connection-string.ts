@@ -103,6 +103,12 @@ export function formatServiceConnectionString(cs: Omit<ServiceConnectionString, 
   return `HostName=${cs.hostName};SharedAccessKeyName=${cs.keyName};SharedAccessKey=${cs.key}`;
 }
 
+/** `HostName=…;DeviceId=…;x509=true[;GatewayHostName=…]`: the SDK's form for a device with a certificate. */
+export function formatX509DeviceConnectionString(cs: { hostName: string; deviceId: string; gatewayHostName?: string }): string {
+  const gateway = cs.gatewayHostName ? `;GatewayHostName=${cs.gatewayHostName}` : '';
+  return `HostName=${cs.hostName};DeviceId=${cs.deviceId};x509=true${gateway}`;
+}
+
 export function formatDeviceConnectionString(cs: Omit<DeviceConnectionString, 'kind'>): string {
   const gateway = cs.gatewayHostName ? `;GatewayHostName=${cs.gatewayHostName}` : '';
   const keyName = cs.keyName ? `;SharedAccessKeyName=${cs.keyName}` : '';

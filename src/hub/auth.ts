@@ -60,6 +60,9 @@ export class Authenticator {
     const device = this.device(deviceId);
     if (!device) return { ok: false, reason: `Device '${deviceId}' is not registered on this hub.` };
     if (device.status !== 'enabled') return { ok: false, reason: `Device '${deviceId}' is disabled.` };
+    if (device.primaryKey === null || device.secondaryKey === null) {
+      return { ok: false, reason: `Device '${deviceId}' authenticates with an X.509 certificate (${device.authType}), not with a key.` };
+    }
     if (!signedWith(parsed, device.primaryKey) && !signedWith(parsed, device.secondaryKey)) {
       return { ok: false, reason: `The SAS token is not signed with a key of device '${deviceId}'.` };
     }

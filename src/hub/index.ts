@@ -4,7 +4,7 @@
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { formatDeviceConnectionString, formatServiceConnectionString } from '../core/connection-string.js';
+import { formatDeviceConnectionString, formatServiceConnectionString, formatX509DeviceConnectionString } from '../core/connection-string.js';
 import { LIMITS } from '../core/types.js';
 import { createAmqpServer } from './amqp/server.js';
 import { Authenticator } from './auth.js';
@@ -68,7 +68,10 @@ export interface Hub {
   caPem: string;
   /** `HostName=…;SharedAccessKeyName=…;SharedAccessKey=…` for a policy (default iothubowner). */
   serviceConnectionString(policy?: string): string;
-  /** `HostName=…;DeviceId=…;SharedAccessKey=…[;GatewayHostName=…]` for an existing device. */
+  /**
+   * `HostName=…;DeviceId=…;SharedAccessKey=…[;GatewayHostName=…]` for an existing device, or
+   * `HostName=…;DeviceId=…;x509=true[;GatewayHostName=…]` for one that authenticates with a certificate.
+   */
   deviceConnectionString(deviceId: string): string;
   /** Creates the device if missing and returns it. */
   ensureDevice(deviceId: string): DeviceIdentity;
@@ -198,12 +201,9 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     serviceConnectionString,
     deviceConnectionString: (deviceId) => {
       const device = registry.require(deviceId);
-      return formatDeviceConnectionString({
-        hostName,
-        deviceId,
-        key: device.primaryKey,
-        ...(standard ? {} : { gatewayHostName: endpoint }),
-      });
+      const gateway = standard ? {} : { gatewayHostName: endpoint };
+      if (device.primaryKey === null) return formatX509DeviceConnectionString({ hostName, deviceId, ...gateway });
+      return formatDeviceConnectionString({ hostName, deviceId, key: device.primaryKey, ...gateway });
     },
     ensureDevice,
     queueDepth: (deviceId) => queues.depth(deviceId),

@@ -19,6 +19,13 @@ export const DEFAULT_POLICIES: ReadonlyArray<{ name: string; rights: Right[] }> 
   { name: 'registryReadWrite', rights: ['RegistryRead', 'RegistryWrite'] },
 ];
 
+/**
+ * How a device proves who it is, as IoT Hub's registry names it: symmetric keys (SAS tokens), a self-signed
+ * X.509 certificate whose thumbprint the registry holds, or an X.509 certificate signed by a CA registered
+ * with the hub (`iot-c2d hub --device-ca`).
+ */
+export type DeviceAuthType = 'sas' | 'selfSigned' | 'certificateAuthority';
+
 /** A device identity as the registry REST API shows it (minus live fields computed on the fly). */
 export interface DeviceIdentity {
   deviceId: string;
@@ -29,8 +36,13 @@ export interface DeviceIdentity {
   statusUpdatedTime: string;
   connectionStateUpdatedTime: string;
   lastActivityTime: string;
-  primaryKey: string;
-  secondaryKey: string;
+  authType: DeviceAuthType;
+  /** Symmetric keys: set for `sas` devices only (null otherwise, as IoT Hub returns them). */
+  primaryKey: string | null;
+  secondaryKey: string | null;
+  /** SHA-1 (40) or SHA-256 (64) hex digits, as given: `selfSigned` devices only. Compared case-insensitively. */
+  primaryThumbprint: string | null;
+  secondaryThumbprint: string | null;
   /** Kept for the registry's benefit: capabilities.iotEdge. */
   iotEdge: boolean;
 }

@@ -5,7 +5,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { checkId } from '../core/iothub-names.js';
 import { HubError } from './errors.js';
-import type { DeviceIdentity } from './model.js';
+import type { DeviceAuthType, DeviceIdentity } from './model.js';
 import type { HubStore } from './store.js';
 
 /** What a caller may set on a device (the registry REST body, normalised). */
@@ -13,8 +13,12 @@ export interface DeviceInput {
   deviceId: string;
   status?: 'enabled' | 'disabled';
   statusReason?: string | null;
+  /** Left out: `sas` for a new device, unchanged on update. */
+  authType?: DeviceAuthType;
   primaryKey?: string;
   secondaryKey?: string;
+  primaryThumbprint?: string;
+  secondaryThumbprint?: string;
   iotEdge?: boolean;
 }
 
@@ -35,6 +39,61 @@ function newEtag(): string {
 function checkKey(name: string, key: string): void {
   const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(key) && key.length % 4 === 0 ? Buffer.from(key, 'base64').length : 0;
   if (bytes < 16 || bytes > 64) throw new HubError('ArgumentInvalid', `The ${name} must be a base64 key of 16 to 64 bytes.`);
+}
+
+/** A SHA-1 (40 hex digits) or SHA-256 (64) certificate thumbprint, as IoT Hub accepts them (no colons). */
+export function isThumbprint(text: string): boolean {
+  return /^([0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$/.test(text);
+}
+
+function checkThumbprint(name: string, thumbprint: string | null): void {
+  if (thumbprint !== null && !isThumbprint(thumbprint)) {
+    throw new HubError(
+      'ArgumentInvalid',
+      `The ${name} "${thumbprint.slice(0, 80)}" is not a certificate thumbprint: give the SHA-1 (40 hex digits) or SHA-256 (64 hex digits) fingerprint, without colons.`,
+    );
+  }
+}
+
+/** The credential fields of a device of `authType`: keys for sas (generated when missing), thumbprints for selfSigned, none for certificateAuthority. */
+function credentials(
+  authType: DeviceAuthType,
+  input: DeviceInput,
+  current: Pick<DeviceIdentity, 'authType' | 'primaryKey' | 'secondaryKey' | 'primaryThumbprint' | 'secondaryThumbprint'> | undefined,
+): Pick<DeviceIdentity, 'authType' | 'primaryKey' | 'secondaryKey' | 'primaryThumbprint' | 'secondaryThumbprint'> {
+  const same = current?.authType === authType ? current : undefined;
+  if (authType === 'sas') {
+    if (input.primaryThumbprint || input.secondaryThumbprint) {
+      throw new HubError('ArgumentInvalid', 'A device with authentication type sas has no X.509 thumbprints: give type selfSigned, or leave the thumbprints out.');
+    }
+    const device = {
+      authType,
+      primaryKey: input.primaryKey || same?.primaryKey || newKey(),
+      secondaryKey: input.secondaryKey || same?.secondaryKey || newKey(),
+      primaryThumbprint: null,
+      secondaryThumbprint: null,
+    };
+    checkKey('primary key', device.primaryKey);
+    checkKey('secondary key', device.secondaryKey);
+    return device;
+  }
+  if (input.primaryKey || input.secondaryKey) {
+    throw new HubError('ArgumentInvalid', `A device with authentication type ${authType} has no symmetric keys: leave symmetricKey out, or give type sas.`);
+  }
+  if (authType === 'certificateAuthority') {
+    if (input.primaryThumbprint || input.secondaryThumbprint) {
+      throw new HubError('ArgumentInvalid', 'A device with authentication type certificateAuthority has no thumbprints (its certificate chains to a registered CA): leave them out, or give type selfSigned.');
+    }
+    return { authType, primaryKey: null, secondaryKey: null, primaryThumbprint: null, secondaryThumbprint: null };
+  }
+  const primaryThumbprint = input.primaryThumbprint || same?.primaryThumbprint || null;
+  const secondaryThumbprint = input.secondaryThumbprint || same?.secondaryThumbprint || null;
+  checkThumbprint('primary thumbprint', primaryThumbprint);
+  checkThumbprint('secondary thumbprint', secondaryThumbprint);
+  if (primaryThumbprint === null) {
+    throw new HubError('ArgumentInvalid', 'A device with authentication type selfSigned needs x509Thumbprint.primaryThumbprint: the SHA-1 or SHA-256 fingerprint of its certificate.');
+  }
+  return { authType, primaryKey: null, secondaryKey: null, primaryThumbprint, secondaryThumbprint };
 }
 
 export class DeviceRegistry {
@@ -69,12 +128,9 @@ export class DeviceRegistry {
       statusUpdatedTime: now,
       connectionStateUpdatedTime: NEVER,
       lastActivityTime: NEVER,
-      primaryKey: input.primaryKey || newKey(),
-      secondaryKey: input.secondaryKey || newKey(),
+      ...credentials(input.authType ?? 'sas', input, undefined),
       iotEdge: input.iotEdge ?? false,
     };
-    checkKey('primary key', device.primaryKey);
-    checkKey('secondary key', device.secondaryKey);
     this.save(device);
     return device;
   }
@@ -92,12 +148,9 @@ export class DeviceRegistry {
       status,
       statusReason: input.statusReason === undefined ? current.statusReason : input.statusReason,
       statusUpdatedTime: status === current.status ? current.statusUpdatedTime : new Date().toISOString(),
-      primaryKey: input.primaryKey || current.primaryKey,
-      secondaryKey: input.secondaryKey || current.secondaryKey,
+      ...credentials(input.authType ?? current.authType, input, current),
       iotEdge: input.iotEdge ?? current.iotEdge,
     };
-    checkKey('primary key', device.primaryKey);
-    checkKey('secondary key', device.secondaryKey);
     this.save(device);
     return device;
   }

@@ -31,6 +31,35 @@ CREATE INDEX IF NOT EXISTS messages_by_device ON messages (device_id, seq);
 CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ms INTEGER NOT NULL, record TEXT NOT NULL);
 `;
 
+/**
+ * Migrations, in order: migration i takes a database at `user_version` i to i + 1. A state directory made by
+ * an older iot-c2d is brought up to date when the hub opens it; never edit one that has shipped.
+ */
+const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
+  // 0 → 1: devices gained an authentication type and X.509 thumbprints; every older device used keys.
+  (db) => {
+    const rows = db.prepare<[], { id: string; doc: string }>('SELECT id, doc FROM devices').all();
+    const put = db.prepare('UPDATE devices SET doc = ? WHERE id = ?');
+    for (const row of rows) {
+      const doc = JSON.parse(row.doc) as Record<string, unknown>;
+      put.run(JSON.stringify({ authType: 'sas', primaryThumbprint: null, secondaryThumbprint: null, ...doc }), row.id);
+    }
+  },
+];
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`The hub's database (schema ${version}) is newer than this iot-c2d understands (${MIGRATIONS.length}): upgrade iot-c2d, or give another --state-dir.`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      (MIGRATIONS[v] as (db: Database.Database) => void)(db);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
 /** The message fields kept in the `doc` column. */
 type MessageDoc = Omit<QueuedMessage, 'seq' | 'deviceId' | 'body' | 'deliveryCount'>;
 
@@ -56,6 +85,7 @@ export class HubStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    migrate(this.db);
     const db = this.db;
     this.stmt = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),

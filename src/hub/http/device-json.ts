@@ -1,7 +1,7 @@
 /** Device identities in the registry REST API's JSON shape, both ways. */
 import type { HubContext } from '../context.js';
 import { HubError } from '../errors.js';
-import type { DeviceIdentity } from '../model.js';
+import type { DeviceAuthType, DeviceIdentity } from '../model.js';
 import type { DeviceInput } from '../registry.js';
 
 export function deviceJson(ctx: HubContext, device: DeviceIdentity): Record<string, unknown> {
@@ -18,11 +18,20 @@ export function deviceJson(ctx: HubContext, device: DeviceIdentity): Record<stri
     cloudToDeviceMessageCount: ctx.queues.depth(device.deviceId),
     authentication: {
       symmetricKey: { primaryKey: device.primaryKey, secondaryKey: device.secondaryKey },
-      x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
-      type: 'sas',
+      x509Thumbprint: { primaryThumbprint: device.primaryThumbprint, secondaryThumbprint: device.secondaryThumbprint },
+      type: device.authType,
     },
     capabilities: { iotEdge: device.iotEdge },
   };
+}
+
+const AUTH_TYPES: readonly DeviceAuthType[] = ['sas', 'selfSigned', 'certificateAuthority'];
+
+/** A string field of the body, or undefined when absent or null. */
+function text(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new HubError('ArgumentInvalid', `authentication.${name} must be a string.`);
+  return value;
 }
 
 /** The fields a PUT may set, checked. */
@@ -37,13 +46,23 @@ export function deviceInput(pathId: string, body: Record<string, unknown>): Devi
     input.status = status;
   }
   if (typeof body.statusReason === 'string') input.statusReason = body.statusReason;
-  const auth = body.authentication as { type?: string; symmetricKey?: { primaryKey?: string; secondaryKey?: string } } | undefined;
+  const auth = body.authentication as
+    | { type?: unknown; symmetricKey?: { primaryKey?: unknown; secondaryKey?: unknown }; x509Thumbprint?: { primaryThumbprint?: unknown; secondaryThumbprint?: unknown } }
+    | undefined;
   if (auth) {
-    if (auth.type !== undefined && auth.type.toLowerCase() !== 'sas') {
-      throw new HubError('ArgumentInvalid', `Authentication type "${auth.type}" is not supported by the local hub: use sas (symmetric keys).`);
+    if (auth.type !== undefined && auth.type !== null) {
+      const type = AUTH_TYPES.find((t) => t.toLowerCase() === String(auth.type).toLowerCase());
+      if (!type) throw new HubError('ArgumentInvalid', `Authentication type "${String(auth.type)}" is not one of ${AUTH_TYPES.join(', ')}.`);
+      input.authType = type;
     }
-    if (auth.symmetricKey?.primaryKey) input.primaryKey = auth.symmetricKey.primaryKey;
-    if (auth.symmetricKey?.secondaryKey) input.secondaryKey = auth.symmetricKey.secondaryKey;
+    const primaryKey = text(auth.symmetricKey?.primaryKey, 'symmetricKey.primaryKey');
+    const secondaryKey = text(auth.symmetricKey?.secondaryKey, 'symmetricKey.secondaryKey');
+    const primaryThumbprint = text(auth.x509Thumbprint?.primaryThumbprint, 'x509Thumbprint.primaryThumbprint');
+    const secondaryThumbprint = text(auth.x509Thumbprint?.secondaryThumbprint, 'x509Thumbprint.secondaryThumbprint');
+    if (primaryKey) input.primaryKey = primaryKey;
+    if (secondaryKey) input.secondaryKey = secondaryKey;
+    if (primaryThumbprint) input.primaryThumbprint = primaryThumbprint;
+    if (secondaryThumbprint) input.secondaryThumbprint = secondaryThumbprint;
   }
   const capabilities = body.capabilities as { iotEdge?: boolean } | undefined;
   if (capabilities?.iotEdge !== undefined) input.iotEdge = Boolean(capabilities.iotEdge);
