@@ -43,7 +43,8 @@ export class Authenticator {
     if (!this.hostNames.some((h) => h.toLowerCase() === host)) return { ok: false, reason: `The SAS token is for "${resource}", not for this hub (${this.hostNames[0]}).` };
     const expiresAtMs = parsed.se * 1000;
 
-    if (parsed.skn !== undefined) {
+    // The C SDK signs device tokens with an empty `skn=`: IoT Hub reads that as no policy, a device token.
+    if (parsed.skn !== undefined && parsed.skn !== '') {
       const policy = this.policies().find((p) => p.name === parsed.skn);
       if (!policy) return { ok: false, reason: `No shared access policy named "${parsed.skn}".` };
       if (!signedWith(parsed, policy.primaryKey) && !signedWith(parsed, policy.secondaryKey)) {

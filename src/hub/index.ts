@@ -129,7 +129,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const mqtt = await createMqttServer(ctx);
   const amqp = createAmqpServer(ctx);
   const http = createHttpServer(ctx);
-  const wss = serveWebSockets(http.server, { mqtt: mqtt.handle, amqp: amqp.handleWebSocket }, log);
+  const wss = serveWebSockets(http.server, { mqtt: mqtt.handle, amqp: amqp.handle }, log);
   const handlers = { mqtt: mqtt.handle, amqp: amqp.handle, http: http.handle };
 
   const servers: TlsListener[] = [];

@@ -1,6 +1,7 @@
 /**
  * MQTT and AMQP over WebSockets, as IoT Hub serves them: an HTTPS upgrade on `/$iothub/websocket` with the
- * subprotocol `mqtt` or `AMQPWSB10`, on the same TLS port as everything else.
+ * subprotocol `mqtt` or `AMQPWSB10` in any case (the C SDK offers `MQTT`), on the same TLS port as
+ * everything else. Each WebSocket becomes a stream for the protocol's server, as a TLS socket would.
  */
 import type { Server } from 'node:http';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -10,13 +11,14 @@ export const WEBSOCKET_PATH = '/$iothub/websocket';
 
 export function serveWebSockets(
   http: Server,
-  handlers: { mqtt(stream: Duplex): void; amqp(ws: unknown): void },
+  handlers: { mqtt(stream: Duplex): void; amqp(stream: Duplex, remote?: string): void },
   log: (line: string) => void,
 ): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: 1024 * 1024,
-    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('AMQPWSB10') ? 'AMQPWSB10' : false),
+    // The client's own spelling is echoed back, as it expects.
+    handleProtocols: (protocols) => [...protocols].find((p) => protocolOf(p) !== undefined) ?? false,
   });
   http.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
@@ -26,8 +28,9 @@ export function serveWebSockets(
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (ws.protocol === 'mqtt') handlers.mqtt(createWebSocketStream(ws));
-      else if (ws.protocol === 'AMQPWSB10') handlers.amqp(ws);
+      const protocol = protocolOf(ws.protocol);
+      if (protocol === 'mqtt') handlers.mqtt(createWebSocketStream(ws));
+      else if (protocol === 'amqp') handlers.amqp(createWebSocketStream(ws), `${req.socket.remoteAddress ?? 'client'}:${req.socket.remotePort ?? ''} over WebSocket`);
       else {
         log(`websocket: no subprotocol mqtt or AMQPWSB10 offered; closing`);
         ws.close(1002, 'subprotocol mqtt or AMQPWSB10 required');
@@ -35,4 +38,9 @@ export function serveWebSockets(
     });
   });
   return wss;
+}
+
+function protocolOf(subprotocol: string): 'mqtt' | 'amqp' | undefined {
+  const lower = subprotocol.toLowerCase();
+  return lower === 'mqtt' ? 'mqtt' : lower === 'amqpwsb10' ? 'amqp' : undefined;
 }

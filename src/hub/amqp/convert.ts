@@ -23,9 +23,20 @@ export function bodyBytes(body: unknown): Buffer {
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
-/** The device id in `/devices/{id}/messages/devicebound`, or undefined. */
+/**
+ * An address as the hub routes it. Azure takes both `/messages/devicebound` and the absolute form
+ * `amqps://{host}[:port]/messages/devicebound` that uAMQP and the C SDK attach to (`$cbs` too).
+ */
+export function relativeAddress(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined;
+  const m = /^amqps?:\/\/[^/]*(\/.*)?$/i.exec(address);
+  const path = m ? (m[1] ?? '/') : address;
+  return path === '/$cbs' ? '$cbs' : path;
+}
+
+/** The device id in `/devices/{id}/{suffix}` (either form of address), or undefined. */
 export function deviceOfAddress(address: string | undefined, suffix: string): string | undefined {
-  const m = /^\/devices\/([^/]+)\/(.*)$/i.exec(address ?? '');
+  const m = /^\/devices\/([^/]+)\/(.*)$/i.exec(relativeAddress(address) ?? '');
   if (!m || (m[2] as string).toLowerCase() !== suffix.toLowerCase()) return undefined;
   try {
     return decodeURIComponent(m[1] as string);
@@ -84,8 +95,8 @@ interface RemoteAttach {
   remote: { attach?: { source?: { address?: string }; target?: { address?: string } } };
 }
 
-/** The address the peer gave a link: its source when we send on it, its target when we receive. */
+/** The address the peer gave a link (its source when we send on it, its target when we receive), relative. */
 export function linkAddress(link: Link): string | undefined {
   const attach = (link as unknown as RemoteAttach).remote.attach;
-  return link.is_sender() ? attach?.source?.address : attach?.target?.address;
+  return relativeAddress(link.is_sender() ? attach?.source?.address : attach?.target?.address);
 }

@@ -7,10 +7,15 @@
  * | receiver (feedback) | `/messages/serviceBound/feedback`    | ServiceConnect          |
  * | receiver (device)   | `/devices/{id}/messages/devicebound` | DeviceConnect for {id}  |
  * | sender (telemetry)  | `/devices/{id}/messages/events`      | DeviceConnect for {id}  |
+ * | both (device twin)  | `/devices/{id}/twin`                 | DeviceConnect for {id}  |
  *
- * Addresses are matched case-insensitively, as the documentation writes them both ways.
+ * Addresses are matched case-insensitively, as the documentation writes them both ways, and may be absolute
+ * (`amqps://{host}/messages/devicebound`, as uAMQP and the C SDK write them).
+ *
+ * Twins are not this hub's subject, but the C SDK opens the twin links whenever it starts over AMQP and fails
+ * if they are refused: requests are answered as an empty twin would answer them.
  */
-import type { Delivery, Message, Sender } from 'rhea';
+import type { Connection, Delivery, Message, Sender } from 'rhea';
 import rhea from 'rhea';
 import { randomUUID } from 'node:crypto';
 import type { FeedbackRecord } from '../../core/types.js';
@@ -69,6 +74,8 @@ export function routeLink(ctx: HubContext, link: Link, address: string | undefin
   if (link.is_sender() && receiving !== undefined) return deviceC2dRoute(ctx, link as Sender, receiving);
   const sending = deviceOfAddress(address, 'messages/events');
   if (link.is_receiver() && sending !== undefined) return telemetryRoute(ctx, sending);
+  const twin = deviceOfAddress(address, 'twin');
+  if (twin !== undefined) return link.is_sender() ? twinResponseRoute(ctx, link as Sender, twin) : twinRequestRoute(ctx, link.connection, twin);
   return `No ${link.is_sender() ? 'source' : 'target'} "${address ?? ''}" on this hub.`;
 }
 
@@ -186,3 +193,51 @@ function telemetryRoute(ctx: HubContext, deviceId: string): LinkRoute {
   };
 }
 
+
+/** The twin links' response senders, by connection and device. */
+const twinSenders = new WeakMap<Connection, Map<string, Sender>>();
+
+/** The hub answers twin requests on this link. */
+function twinResponseRoute(ctx: HubContext, sender: Sender, deviceId: string): LinkRoute {
+  const senders = (): Map<string, Sender> => {
+    let map = twinSenders.get(sender.connection);
+    if (!map) twinSenders.set(sender.connection, (map = new Map()));
+    return map;
+  };
+  return {
+    needs: `DeviceConnect for device '${deviceId}'`,
+    authorized: deviceGranted(ctx, deviceId),
+    opened: () => senders().set(deviceId, sender),
+    closed: () => {
+      if (senders().get(deviceId) === sender) senders().delete(deviceId);
+    },
+  };
+}
+
+const EMPTY_TWIN = JSON.stringify({ desired: { $version: 1 }, reported: { $version: 1 } });
+
+/**
+ * The device sends twin requests (`operation` GET, PATCH, PUT or DELETE in the message annotations): each is
+ * answered with its `correlation-id`, `status` as an AMQP int, and for a GET the empty twin.
+ */
+function twinRequestRoute(ctx: HubContext, connection: Connection, deviceId: string): LinkRoute {
+  return {
+    needs: `DeviceConnect for device '${deviceId}'`,
+    authorized: deviceGranted(ctx, deviceId),
+    opened: () => undefined,
+    closed: () => undefined,
+    message: (message, delivery) => {
+      delivery.accept();
+      const operation = String(message.message_annotations?.operation ?? '').toUpperCase();
+      const reply: Message = {
+        message_annotations: { status: rhea.types.wrap_int(operation === 'GET' ? 200 : 204), version: rhea.types.wrap_long(1) },
+        // No body section at all but for a GET: the C SDK fails on an amqp-value body.
+        body: operation === 'GET' ? rhea.message.data_section(Buffer.from(EMPTY_TWIN, 'utf8')) : rhea.message.data_sections([]),
+      };
+      if (message.correlation_id !== undefined) reply.correlation_id = message.correlation_id;
+      const sender = twinSenders.get(connection)?.get(deviceId);
+      if (sender?.sendable()) sender.send(reply);
+      else ctx.log(`twin request of '${deviceId}' not answered: no twin link to answer on, or no credit`);
+    },
+  };
+}

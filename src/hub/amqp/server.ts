@@ -1,18 +1,24 @@
 /**
- * AMQP 1.0 on rhea, as IoT Hub serves it: no SASL (the SDKs send a bare AMQP header), claims-based security
- * (`$cbs` put-token) per connection, and links routed by address. A link is attached only when a token put
- * on its connection grants what it needs; otherwise it is refused with `amqp:unauthorized-access`. A token
- * that expires without being renewed ends the connection.
+ * AMQP 1.0 on rhea, as IoT Hub serves it, one part per connection: SASL or none (`sasl.ts`), claims-based
+ * security (`$cbs` put-token, `cbs.ts`), and links routed by address (`links.ts`). A link is attached only
+ * when a token on its connection grants what it needs; otherwise it is refused with
+ * `amqp:unauthorized-access`. A token that expires without being renewed ends the connection.
+ *
+ * Every ATTACH reply echoes the peer's termini (uAMQP and Qpid Proton read a missing one as a refusal); a
+ * refused link gets an attach with a null terminus on the hub's side, then a detach with the error
+ * (AMQP 1.0, 2.6.3). A sender and a receiver may share a name on one session, as AMQP allows.
  */
 import type { Connection, ConnectionOptions, Delivery, EventContext, Message, Receiver, Sender } from 'rhea';
 import rhea from 'rhea';
 import type { Duplex } from 'node:stream';
 import type { Grant } from '../auth.js';
 import type { HubContext } from '../context.js';
+import { CBS_ADDRESS, cbsReply, putToken } from './cbs.js';
 import { linkAddress } from './convert.js';
 import type { Link } from './convert.js';
 import { routeLink } from './links.js';
 import type { LinkRoute } from './links.js';
+import { containerMechanisms, useMechanisms } from './sasl.js';
 
 /** What one AMQP connection has proved, and what it holds open. */
 export interface AmqpConnectionState {
@@ -23,19 +29,20 @@ export interface AmqpConnectionState {
   /** Devices this connection has a token for, each registered as present (ends the connection on delete). */
   devices: Map<string, () => void>;
   expiryTimer?: NodeJS.Timeout;
+  /** `amqp#3`, for log lines. */
   label: string;
 }
 
 export interface AmqpServer {
-  handle(socket: Duplex): void;
-  /** Serves an AMQP-over-WebSocket client (an accepted `ws` WebSocket). */
-  handleWebSocket(ws: unknown): void;
+  /** Serves one client stream (a TLS socket, or a WebSocket stream with subprotocol AMQPWSB10). */
+  handle(socket: Duplex, remote?: string): void;
 }
-
-const CBS = '$cbs';
 
 export function createAmqpServer(ctx: HubContext): AmqpServer {
   const container = rhea.create_container({ id: `iot-c2d-hub-${ctx.hostName}` });
+  // Offered in this order; each connection gets factories bound to it (sasl.ts). ANONYMOUS among them keeps
+  // rhea accepting clients that skip SASL.
+  container.sasl_server_mechanisms = containerMechanisms() as never;
   const states = new WeakMap<Connection, AmqpConnectionState>();
   const open = new Set<Connection>();
   let nextId = 0;
@@ -72,29 +79,11 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     }
   };
 
-  const putToken = (context: EventContext): void => {
-    const connection = context.connection;
+  /** The connection holds `grant` (from a put-token or SASL PLAIN) until it expires. */
+  const admit = (connection: Connection, grant: Grant): void => {
     const state = stateOf(connection);
-    const request = context.message as Message;
-    const props = request.application_properties ?? {};
-    const reply = (status: number, description: string): void => {
-      const sender = state.cbsSenders.find((s) => s.is_open());
-      sender?.send({
-        body: undefined,
-        to: request.reply_to,
-        correlation_id: request.message_id,
-        application_properties: { 'status-code': status, 'status-description': description },
-      });
-      context.delivery?.accept();
-    };
-    if (props.operation !== 'put-token') return reply(400, `Unsupported $cbs operation "${String(props.operation)}".`);
-    const result = ctx.auth.verify(typeof request.body === 'string' ? request.body : '');
-    if (!result.ok) {
-      ctx.log(`${state.label}: put-token refused: ${result.reason}`);
-      return reply(401, result.reason);
-    }
-    state.grants.set(result.grant.resource.toLowerCase(), result.grant);
-    const deviceId = result.grant.deviceId;
+    state.grants.set(grant.resource.toLowerCase(), grant);
+    const deviceId = grant.deviceId;
     if (deviceId !== undefined && !state.devices.has(deviceId)) {
       // From its first token on, the connection is this device's: deleting or disabling the device ends it.
       state.devices.set(
@@ -106,25 +95,39 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
       );
     }
     enforceExpiry(connection);
-    reply(200, 'OK');
   };
 
+  const answerCbs = (context: EventContext): void => {
+    const state = stateOf(context.connection);
+    const request = context.message as Message;
+    const { status, description, grant } = putToken(ctx, request);
+    if (grant) admit(context.connection, grant);
+    else ctx.log(`${state.label}: $cbs request refused: ${description}`);
+    state.cbsSenders.find((s) => s.is_open())?.send(cbsReply(request, status, description));
+    context.delivery?.accept();
+  };
+
+  /** Attach with the hub's terminus null, then detach with the error: every AMQP library reads that as refused. */
   const refuse = (link: Link, condition: string, description: string): void => {
     ctx.log(`${stateOf(link.connection).label}: link ${linkAddress(link) ?? '(no address)'} refused: ${description}`);
+    echoTermini(link, link.is_sender() ? 'source' : 'target');
     link.close({ condition, description });
   };
+
+  container.on('session_open', (context: EventContext) => allowOneNamePerRole(context.session as unknown as RheaSession));
 
   container.on('receiver_open', (context: EventContext) => {
     const receiver = context.receiver as Receiver;
     const address = linkAddress(receiver);
-    if (address === CBS) return;
+    if (address === CBS_ADDRESS) return echoTermini(receiver, 'both');
     attachRoute(receiver, address);
   });
 
   container.on('sender_open', (context: EventContext) => {
     const sender = context.sender as Sender;
     const address = linkAddress(sender);
-    if (address === CBS) {
+    if (address === CBS_ADDRESS) {
+      echoTermini(sender, 'both');
       stateOf(sender.connection).cbsSenders.push(sender);
       return;
     }
@@ -138,13 +141,14 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     if (!route.authorized(state, Date.now())) {
       return refuse(link, 'amqp:unauthorized-access', `No token on this connection grants ${route.needs}: put one on $cbs first.`);
     }
+    echoTermini(link, 'both');
     state.routes.set(link, route);
     route.opened();
   };
 
   container.on('message', (context: EventContext) => {
     const receiver = context.receiver as Receiver;
-    if (linkAddress(receiver) === CBS) return putToken(context);
+    if (linkAddress(receiver) === CBS_ADDRESS) return answerCbs(context);
     const route = stateOf(context.connection).routes.get(receiver);
     if (route?.message) route.message(context.message as Message, context.delivery as Delivery);
     else (context.delivery as Delivery).reject({ condition: 'amqp:not-allowed', description: 'This link does not take messages.' });
@@ -196,9 +200,12 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
   container.on('error', (err: Error) => ctx.log(`amqp: ${err.message}`));
 
   return {
-    handle: (socket) => {
+    handle: (socket, remote) => {
       const connection = container.create_connection(connectionOptions);
       (connection as unknown as { accept(socket: Duplex): void }).accept(socket);
+      const label = stateOf(connection).label;
+      const client = `${label} (${remote ?? remoteOf(socket) ?? 'client'})`;
+      useMechanisms(ctx, connection, socket, { label: client, admit: (grant) => admit(connection, grant) });
       // rhea notices a peer's end, not a socket the hub closed itself: release the links either way.
       socket.once('close', () => dropConnection({ connection }));
       socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -206,18 +213,79 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
         if (err.code !== 'ERR_STREAM_WRITE_AFTER_END') ctx.log(`${stateOf(connection).label}: socket error: ${err.message}`);
       });
       guardFirstFrame(socket, () => open.has(connection), (reason) => {
-        ctx.log(`${stateOf(connection).label}: ${reason}; closing`);
+        ctx.log(`${client}: ${reason}; closing`);
         socket.destroy();
       });
     },
-    handleWebSocket: (ws) => {
-      container.websocket_accept(ws as never, connectionOptions as never);
-    }
   };
 }
 
-/** Frames before the open may be at most this big (AMQP 1.0, MIN-MAX-FRAME-SIZE). */
+function remoteOf(socket: Duplex): string | undefined {
+  const { remoteAddress, remotePort } = socket as Partial<{ remoteAddress: string; remotePort: number }>;
+  return remoteAddress === undefined ? undefined : `${remoteAddress}:${remotePort ?? ''}`;
+}
+
+interface RemoteTermini {
+  remote: { attach?: { source?: { address?: string }; target?: { address?: string } } };
+  set_source(fields: object): void;
+  set_target(fields: object): void;
+}
+
+/** Puts the peer's termini (their addresses) in the hub's ATTACH reply; `except` stays null (a refusal). */
+function echoTermini(link: Link, except: 'source' | 'target' | 'both'): void {
+  const l = link as unknown as RemoteTermini;
+  const attach = l.remote.attach;
+  const copy = (terminus: { address?: string }): object => (terminus.address === undefined ? {} : { address: terminus.address });
+  if (except !== 'source' && attach?.source) l.set_source(copy(attach.source));
+  if (except !== 'target' && attach?.target) l.set_target(copy(attach.target));
+}
+
+interface AttachFrame {
+  handle: number;
+  performative: { name: string; role: boolean; handle: number };
+}
+
+interface RheaLink {
+  local: { attach: { name: string } };
+  remote: { attach?: unknown };
+  is_sender(): boolean;
+  on_attach(frame: AttachFrame): void;
+}
+
+interface RheaSession {
+  links: Record<string, RheaLink>;
+  remote: { handles: Record<number, RheaLink> };
+  create_sender(name: string): RheaLink;
+  create_receiver(name: string): RheaLink;
+  on_attach(frame: AttachFrame): void;
+}
+
+/**
+ * rhea keys a session's links by name alone, so a peer's receiver attached under the name of its sender
+ * (Qpid Proton's default `$cbs` link names) reached the sender as a second attach and failed the connection.
+ * AMQP names a link by name and role: the second one is kept under a key of its own, with its own name on
+ * the wire.
+ */
+function allowOneNamePerRole(session: RheaSession): void {
+  const original = session.on_attach.bind(session);
+  session.on_attach = (frame) => {
+    const name = frame.performative.name;
+    // role true: the peer receives, so the hub's end is a sender.
+    const hubSends = frame.performative.role;
+    const existing = session.links[name];
+    if (!existing || existing.is_sender() === hubSends) return original(frame);
+    const key = `${name}\u0000${hubSends ? 'sender' : 'receiver'}`;
+    const link = session.links[key] ?? (hubSends ? session.create_sender(key) : session.create_receiver(key));
+    link.local.attach.name = name;
+    session.remote.handles[frame.performative.handle] = link;
+    link.on_attach(frame);
+    link.remote.attach = frame.performative;
+  };
+}
+
+/** Frames before the open may be at most this big (AMQP 1.0, MIN-MAX-FRAME-SIZE); SASL-PLAIN carries a token. */
 const FIRST_FRAME_MAX = 512;
+const FIRST_SASL_FRAME_MAX = 8192;
 const OPEN_TIMEOUT_MS = 15_000;
 
 /**
@@ -236,7 +304,8 @@ function guardFirstFrame(socket: Duplex, opened: () => boolean, refuse: (reason:
     if (seen.length < 12) return;
     socket.off('data', inspect);
     const size = seen.readUInt32BE(8);
-    if (seen.toString('latin1', 0, 4) !== 'AMQP' || size < 8 || size > FIRST_FRAME_MAX) {
+    const max = seen[4] === 3 ? FIRST_SASL_FRAME_MAX : FIRST_FRAME_MAX;
+    if (seen.toString('latin1', 0, 4) !== 'AMQP' || size < 8 || size > max) {
       refuse(`the first frame after the AMQP header is not a frame (size ${size})`);
     }
   };
