@@ -2,7 +2,7 @@
  * Checks a C2D message against IoT Hub's documented rules before it is sent, so the refusal names the field
  * and the fix (the same rules the hub applies; Azure documents them for C2D messages).
  */
-import { c2dMessageBytes, checkId, checkPropertyName, checkPropertyValue } from '../core/iothub-names.js';
+import { c2dMessageBytes, checkCustomPropertyName, checkId, checkPropertyValue } from '../core/iothub-names.js';
 import { LIMITS } from '../core/types.js';
 import type { OutgoingMessage } from './types.js';
 
@@ -21,7 +21,7 @@ export function checkOutgoing(message: OutgoingMessage): string | undefined {
     return `The correlation id has ${message.correlationId.length} characters: IoT Hub allows at most ${LIMITS.idLength}.`;
   }
   for (const [name, value] of message.properties) {
-    const problem = checkPropertyName(name) ?? checkPropertyValue(name, value);
+    const problem = checkCustomPropertyName(name) ?? checkPropertyValue(name, value);
     if (problem) return problem;
   }
   const size = outgoingSize(message);

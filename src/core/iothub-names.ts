@@ -29,6 +29,28 @@ export function checkPropertyName(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * `$.…` names are IoT Hub's system properties in the MQTT property bag (`$.mid`, `$.cid`, ...): a custom
+ * property so named would impersonate one on an MQTT device. The hub refuses them too.
+ */
+export function checkSystemPropertyName(name: string): string | undefined {
+  if (!name.startsWith('$.')) return undefined;
+  return `Property name "${name}" is reserved: names starting with "$." are IoT Hub's system properties (message id, correlation id, content type, ...); set those with their own fields.`;
+}
+
+/**
+ * What a sender may call a custom property: a valid name, not a system property (`$.…`), and not one of
+ * IoT Hub's own `iothub-…` names (`iothub-ack` is what the ack setting sends; as a property it would
+ * silently change the feedback asked for).
+ */
+export function checkCustomPropertyName(name: string): string | undefined {
+  const problem = checkPropertyName(name) ?? checkSystemPropertyName(name);
+  if (problem) return problem;
+  if (name.toLowerCase() === 'iothub-ack') return `Property name "${name}" is reserved: ask for feedback with the ack setting (--ack), not with a property.`;
+  if (name.toLowerCase().startsWith('iothub-')) return `Property name "${name}" is reserved: names starting with "iothub-" are IoT Hub's own; choose another name.`;
+  return undefined;
+}
+
 export function checkPropertyValue(name: string, value: string): string | undefined {
   if (!PROPERTY_CHARS.test(value)) {
     return `The value of property "${name}" contains ${describeChar(firstBadChar(value, PROPERTY_CHARS))}: IoT Hub allows ASCII letters, digits and ${PROPERTY_SPECIALS}.`;

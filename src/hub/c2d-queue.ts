@@ -12,7 +12,7 @@
  * device's live MQTT connection or AMQP link); HTTP devices pull with `receive`.
  */
 import { randomUUID } from 'node:crypto';
-import { c2dMessageBytes, checkId, checkPropertyName, checkPropertyValue } from '../core/iothub-names.js';
+import { c2dMessageBytes, checkId, checkPropertyName, checkPropertyValue, checkSystemPropertyName } from '../core/iothub-names.js';
 import type { AckMode, FeedbackStatus } from '../core/types.js';
 import { ACK_MODES, LIMITS, ackWantsFeedback } from '../core/types.js';
 import { HubError } from './errors.js';
@@ -102,7 +102,8 @@ export class C2dQueues {
       if (problem) throw new HubError('ArgumentInvalid', problem);
     }
     for (const [name, value] of input.properties) {
-      const problem = checkPropertyName(name) ?? checkPropertyValue(name, value);
+      // iothub-ack arrives here already lifted out as the ack; `$.` names would pose as MQTT system properties.
+      const problem = checkPropertyName(name) ?? checkSystemPropertyName(name) ?? checkPropertyValue(name, value);
       if (problem) throw new HubError('ArgumentInvalid', problem);
     }
     const size = c2dMessageBytes(input.body, [input.messageId, input.correlationId, input.userId, input.contentType, input.contentEncoding, input.ack], input.properties);

@@ -47,6 +47,9 @@ describe('send: usage errors exit 2 with one line', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['--prop without =', ['--prop', 'novalue'], /^iot-c2d: --prop "novalue" is not key=value: write it like --prop Property=PropMsg_0\.\n$/],
     ['a property name IoT Hub refuses', ['--prop', 'bad name=1'], /^iot-c2d: Property name "bad name" contains a space: IoT Hub allows ASCII letters, digits and/],
+    ['iothub-ack as a property', ['--ack', 'full', '--prop', 'iothub-ack=none'], /^iot-c2d: Property name "iothub-ack" is reserved: ask for feedback with the ack setting \(--ack\), not with a property\.\n$/],
+    ['another iothub- name', ['--prop', 'iothub-app-x=1'], /^iot-c2d: Property name "iothub-app-x" is reserved: names starting with "iothub-" are IoT Hub's own/],
+    ['a $. name (an MQTT system property)', ['--prop', '$.mid=zzz'], /^iot-c2d: Property name "\$\.mid" is reserved: names starting with "\$\." are IoT Hub's system properties/],
     ['--wait with --ack none', ['--wait', '--ack', 'none'], /^iot-c2d: --wait waits for each message's feedback, and --ack none asks for none on delivery/],
     ['--timeout without --wait', ['--timeout', '5'], /^iot-c2d: --timeout is how long --wait waits for feedback: add --wait, or drop --timeout\./],
     ['an unknown --ack', ['--ack', 'maybe'], /^iot-c2d: Invalid values:/],

@@ -238,3 +238,33 @@ function sameNameBothRoles(
     original(frame);
   };
 }
+
+it('what the C SDK needs: twin links answered (a GET with an empty twin), an empty skn read as a device token, MQTT as a WebSocket subprotocol', async () => {
+  // The C SDK signs device tokens with "skn=" and nothing after it.
+  const emptySkn = `${deviceToken('plain-dev')}&skn=`;
+  const connection = await connect({ sasl: { PLAIN: mechanism(plain('plain-dev@sas.localhost', emptySkn)) } });
+  try {
+    const address = `amqps://localhost/devices/plain-dev/twin`;
+    const requests = await attached(connection.open_sender({ target: { address } }));
+    const responses = await attached(connection.open_receiver({ source: { address } }));
+    const replies = new Collector<Message>();
+    responses.on('message', (ctx: EventContext) => replies.push(ctx.message as Message));
+    requests.send({ correlation_id: 'twin-get-1', message_annotations: { operation: 'GET' }, body: rhea.message.data_section(Buffer.from(' ')) });
+    const [reply] = await replies.waitForCount(1);
+    expect(reply?.correlation_id).toBe('twin-get-1');
+    expect(reply?.message_annotations?.status).toBe(200);
+    expect(JSON.parse((reply?.body as { content: Buffer }).content.toString('utf8'))).toEqual({ desired: { $version: 1 }, reported: { $version: 1 } });
+  } finally {
+    connection.close();
+  }
+
+  const protocol = await new Promise<string>((resolve, reject) => {
+    const ws = new WebSocket(`wss://localhost:${hub.port}/$iothub/websocket`, ['MQTT'], { ca: caBundle(hub.caPem) });
+    ws.once('open', () => {
+      resolve(ws.protocol);
+      ws.terminate();
+    });
+    ws.once('error', reject);
+  });
+  expect(protocol).toBe('MQTT');
+});

@@ -98,6 +98,18 @@ describe('Send pane', () => {
     expect(f.service.sent).toHaveLength(0);
   });
 
+  it('marks a reserved property name (iothub-…, $.…) next to the field', async () => {
+    const f = fakes();
+    app = await startApp(f.connector);
+    await app.press('2');
+    await app.press(KEYS.ctrl('n'));
+    await app.type('iothub-ack=none');
+    await app.screen('✗ Property name "iothub-ack" is reserved');
+    await app.press(KEYS.ctrl('s'));
+    await app.screen('Not sent, fix the marked field');
+    expect(f.service.sent).toHaveLength(0);
+  });
+
   it('warns, without blocking, when Content type says JSON and the payload is not JSON', async () => {
     const f = fakes();
     app = await startApp(f.connector);

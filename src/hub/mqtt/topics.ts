@@ -31,6 +31,7 @@ export function c2dTopic(message: QueuedMessage): string {
   if (message.contentEncoding !== undefined) system.contentEncoding = message.contentEncoding;
   if (message.userId !== undefined) system.userId = message.userId;
   if (message.expirySet) system.expiryTimeUtc = new Date(message.expiryMs).toISOString();
-  const properties: Array<[string, string]> = [['iothub-ack', message.ack], ...message.properties];
+  // IoT Hub puts iothub-ack in the bag only when the sender asked for feedback.
+  const properties: Array<[string, string]> = message.ack === 'none' ? message.properties : [['iothub-ack', message.ack], ...message.properties];
   return `devices/${message.deviceId}/messages/devicebound/${encodePropertyBag(system, properties)}`;
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { outgoingSize } from '../../clients/outgoing.js';
 import type { OutgoingMessage } from '../../clients/types.js';
-import { checkId, checkPropertyName, checkPropertyValue } from '../../core/iothub-names.js';
+import { checkCustomPropertyName, checkId, checkPropertyValue } from '../../core/iothub-names.js';
 import { ACK_MODES, LIMITS } from '../../core/types.js';
 import type { AckMode } from '../../core/types.js';
 
@@ -105,7 +105,7 @@ export function checkForm(form: Form): Partial<Record<FieldId, FieldCheck>> {
     const field = `prop:${i}` as const;
     const kv = splitProperty(row);
     if (!kv) return error(field, 'Write key=value.');
-    const problem = checkPropertyName(kv[0]) ?? checkPropertyValue(kv[0], kv[1]);
+    const problem = checkCustomPropertyName(kv[0]) ?? checkPropertyValue(kv[0], kv[1]);
     if (problem) return error(field, problem);
     if (names.has(kv[0])) return error(field, `"${kv[0]}" is set twice: remove one row (ctrl+d).`);
     names.add(kv[0]);
