@@ -16,6 +16,7 @@ import type { ClientError } from './errors.js';
 import { LinkStateCell } from './link-state.js';
 import { Reconnector } from './reconnect.js';
 import { HubAgent, caBundle, probeTls } from './trust.js';
+import { settleUnavailable } from '../core/c2d-rules.js';
 import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -61,8 +62,6 @@ function transportCtor(transport: DeviceTransport): unknown {
 
 /** The port each transport uses when the host name carries none. */
 const DEFAULT_PORTS: Record<DeviceTransport, number> = { mqtt: 8883, 'mqtt-ws': 443, amqp: 5671, 'amqp-ws': 443, http: 443 };
-
-const MQTT_CANNOT = 'MQTT has no reject or abandon: the device acknowledges (completes) each message as it arrives. Use amqp or http to settle by hand.';
 
 export interface DeviceClientOptions {
   connectionString: string;
@@ -148,8 +147,7 @@ export class DeviceClient implements DeviceSide {
   }
 
   cannot(how: Settlement): string | undefined {
-    if (how === 'complete') return undefined;
-    return this.transport === 'mqtt' || this.transport === 'mqtt-ws' ? MQTT_CANNOT : undefined;
+    return settleUnavailable(this.transport, how);
   }
 
   async settle(id: number, how: Settlement): Promise<void> {

@@ -2,6 +2,7 @@
  * What the rest of iot-c2d sees of the Azure SDK clients: plain data and small interfaces, no SDK types.
  * The TUI and the commands depend on these; tests of panes implement them with fakes.
  */
+import type { Settlement } from '../core/c2d-rules.js';
 import type { AckMode, DeviceTransport, FeedbackRecord } from '../core/types.js';
 
 /** A connection's state as shown in the header. */
@@ -54,7 +55,7 @@ export interface ReceivedMessage {
   properties: Array<[string, string]>;
 }
 
-export type Settlement = 'complete' | 'reject' | 'abandon';
+export type { Settlement } from '../core/c2d-rules.js';
 
 export interface FeedbackBatch {
   records: FeedbackRecord[];

@@ -1,7 +1,7 @@
 /** The whole screen: header, tab bar, the current pane (or an overlay), notice and key hints. */
 import { Box, useInput, useStdin } from 'ink';
 import { useEffect, useSyncExternalStore } from 'react';
-import { ConnectionOverlay, DetailsOverlay, HelpOverlay, PromptOverlay } from './components/overlays.js';
+import { ConnectionOverlay, DetailsOverlay, HelpOverlay, MenuOverlay, PromptOverlay } from './components/overlays.js';
 import { Header } from './components/header.js';
 import { StatusBar } from './components/status-bar.js';
 import { TabBar } from './components/tab-bar.js';
@@ -9,6 +9,9 @@ import type { Controller } from './controller.js';
 import { DevicePane } from './panes/device-pane.js';
 import { FeedbackPane } from './panes/feedback-pane.js';
 import { SendPane } from './panes/send-pane.js';
+import { findMessage } from './state/reducer.js';
+import { disabledReason } from './keymap/availability.js';
+import type { CommandId } from './keymap/bindings.js';
 import { useTerminalSize } from './use-terminal-size.js';
 
 /** Lines around the pane: header 2, tab bar 1, notice 1, hints 1. */
@@ -32,12 +35,13 @@ export function App({ controller }: { controller: Controller }): React.JSX.Eleme
     controller.pageSize = Math.max(1, paneHeight - 3);
   }, [controller, paneHeight]);
   const ctx = controller.keyContext();
-  const unavailable = (id: Parameters<Controller['unavailable']>[0]): string | undefined => controller.unavailable(id);
+  const unavailable = (id: CommandId): string | undefined => disabledReason(id, state);
   const overlay = state.overlay;
   let body: React.JSX.Element;
   if (overlay?.kind === 'help') body = <HelpOverlay under={{ pane: state.pane, overlay: undefined, typing: false }} scroll={overlay.scroll} height={paneHeight} width={columns} unavailable={unavailable} />;
-  else if (overlay?.kind === 'details') body = <DetailsOverlay view={state.device.messages.find((m) => m.message.id === overlay.id)} scroll={overlay.scroll} height={paneHeight} width={columns} />;
+  else if (overlay?.kind === 'details') body = <DetailsOverlay view={state.device.messages[findMessage(state.device.messages, overlay.uid)]} scroll={overlay.scroll} height={paneHeight} width={columns} />;
   else if (overlay?.kind === 'connection') body = <ConnectionOverlay overlay={overlay} info={controller.connectionInfo()} height={paneHeight} width={columns} />;
+  else if (overlay?.kind === 'menu') body = <MenuOverlay overlay={overlay} height={paneHeight} width={columns} />;
   else if (state.pane === 'device') body = <DevicePane state={state} height={paneHeight} width={columns} />;
   else if (state.pane === 'send') body = <SendPane state={state} height={paneHeight} width={columns} />;
   else body = <FeedbackPane state={state} height={paneHeight} width={columns} />;

@@ -6,7 +6,6 @@
  */
 import type { RegistrySide, ServiceSide } from '../clients/types.js';
 import { parseDeviceConnectionString, parseServiceConnectionString } from '../core/connection-string.js';
-import { DEVICE_TRANSPORTS } from '../core/types.js';
 import type { DeviceTransport } from '../core/types.js';
 import type { TuiConnector, TuiDevice } from './connector.js';
 import { errorKind, errorText } from './errors.js';
@@ -53,8 +52,8 @@ export class Connections {
     private readonly connector: TuiConnector,
   ) {}
 
-  private notice(level: Notice['level'], text: string): void {
-    this.store.dispatch({ type: 'notice', notice: { level, text } });
+  private notice(level: Notice['level'], text: string, about?: Notice['about']): void {
+    this.store.dispatch({ type: 'notice', notice: { level, text, ...(about ? { about } : {}) } });
   }
 
   /** Connects whatever the connector was given, and reads the queue depth every `queuePollMs`. */
@@ -63,7 +62,7 @@ export class Connections {
     this.queueTimer = setInterval(() => void this.pollQueue(), queuePollMs);
     this.queueTimer.unref?.();
     if (!c.serviceConnectionString && !c.deviceConnectionString) {
-      this.notice('info', 'Give a connection string: p on the Device pane (device) or on the Send pane (service).');
+      this.notice('info', 'Give a connection string: p on the Device pane (device) or on the Send pane (service).', 'device');
     }
     await Promise.all([
       c.serviceConnectionString ? this.connectService(c.serviceConnectionString) : Promise.resolve(),
@@ -83,7 +82,7 @@ export class Connections {
     } catch (err) {
       const reason = errorText(err);
       this.store.dispatch({ type: 'service', patch: { configured: false, error: reason, link: { status: 'disconnected', reason } } });
-      this.notice('error', reason);
+      this.notice('error', reason, 'service');
       return;
     }
     this.serviceCs = connectionString;
@@ -97,7 +96,7 @@ export class Connections {
       const transient = TRANSIENT.has(errorKind(err) ?? '');
       this.store.dispatch({ type: 'service', patch: { error: reason, link: { status: transient ? 'retrying' : 'disconnected', reason } } });
       if (transient) this.retry('service', () => this.connectService(connectionString));
-      else this.notice('error', reason);
+      else this.notice('error', reason, 'service');
       return;
     }
     if (generation !== this.serviceGeneration || this.closed) {
@@ -113,6 +112,7 @@ export class Connections {
       service.onFeedbackState((feedbackLink) => this.store.dispatch({ type: 'service', patch: { feedbackLink } })),
     );
     this.store.dispatch({ type: 'service', patch: { link: service.state(), error: undefined } });
+    this.store.dispatch({ type: 'connected', side: 'service' });
     void this.pollQueue();
     if (!this.store.getState().service.feedbackEnabled) {
       this.store.dispatch({ type: 'service', patch: { feedbackLink: { status: 'disconnected', reason: 'off (--no-feedback)' } } });
@@ -151,7 +151,7 @@ export class Connections {
       // A broken device string leaves the service side as it is.
       const reason = errorText(err);
       this.store.dispatch({ type: 'device', patch: { configured: false, error: reason, link: { status: 'disconnected', reason } } });
-      this.notice('error', reason);
+      this.notice('error', reason, 'device');
       return;
     }
     this.deviceCs = connectionString;
@@ -166,7 +166,7 @@ export class Connections {
       const transient = TRANSIENT.has(errorKind(err) ?? '');
       this.store.dispatch({ type: 'device', patch: { error: reason, link: { status: transient ? 'retrying' : 'disconnected', reason } } });
       if (transient) this.retry('device', () => this.connectDevice(connectionString, transport));
-      else this.notice('error', reason);
+      else this.notice('error', reason, 'device');
       return;
     }
     if (generation !== this.deviceGeneration || this.closed) {
@@ -177,9 +177,11 @@ export class Connections {
     this.retryAttempts.device = 0;
     this.deviceUnsubscribe.push(
       device.onState((link) => this.store.dispatch({ type: 'device', patch: { link } })),
-      device.onMessage((message) => this.store.push({ type: 'received', message })),
+      device.onMessage((message) => this.store.push({ type: 'received', message, connection: generation, deviceId: device.deviceId })),
     );
-    this.store.dispatch({ type: 'device', patch: { link: device.state(), error: undefined } });
+    // Messages carry the generation of the connection that delivered them: only that one can settle them.
+    this.store.dispatch({ type: 'device', patch: { link: device.state(), error: undefined, connection: generation } });
+    this.store.dispatch({ type: 'connected', side: 'device' });
     void this.pollQueue();
   }
 
@@ -187,20 +189,46 @@ export class Connections {
     for (const off of this.deviceUnsubscribe.splice(0)) off();
     const device = this.device;
     this.device = undefined;
-    if (device) await closeWithin(() => device.close());
+    if (device) {
+      this.store.dispatch({ type: 'device', patch: { connection: undefined } });
+      await closeWithin(() => device.close());
+    }
   }
 
-  /** The next transport; reconnects the device over it when there is a device string. */
-  switchTransport(): void {
-    const s = this.store.getState().device;
-    const next = DEVICE_TRANSPORTS[(DEVICE_TRANSPORTS.indexOf(s.transport) + 1) % DEVICE_TRANSPORTS.length] as DeviceTransport;
+  /** Reconnects the device over `transport` when there is a device string; else remembers it for the next one. */
+  switchTransport(transport: DeviceTransport): void {
     if (!this.deviceCs) {
-      this.store.dispatch({ type: 'device', patch: { transport: next } });
-      this.notice('info', `Transport ${next}: paste a device connection string (p) to connect.`);
+      this.store.dispatch({ type: 'device', patch: { transport } });
+      this.notice('info', `Transport ${transport}: paste a device connection string (p) to connect.`, 'device');
       return;
     }
-    this.notice('info', `Reconnecting the device over ${next}…`);
-    void this.connectDevice(this.deviceCs, next);
+    // The header says it is connecting; the notice goes once it did (connectDevice clears it).
+    this.store.dispatch({ type: 'notice', notice: undefined });
+    void this.connectDevice(this.deviceCs, transport);
+  }
+
+  /** Empties `deviceId`'s C2D queue; the header's depth follows from the result. */
+  async purge(deviceId: string): Promise<number> {
+    const registry = this.registry;
+    if (!registry) throw new Error('No service connection: the queue is purged through the hub\'s registry.');
+    const purged = await registry.purge(deviceId);
+    if (this.store.getState().device.id === deviceId) this.store.dispatch({ type: 'device', patch: { queueDepth: 0 } });
+    void this.pollQueue();
+    return purged;
+  }
+
+  /** The ids of the hub's devices. */
+  async deviceIds(): Promise<string[]> {
+    if (!this.registry) throw new Error('No service connection: p on the Send pane pastes one.');
+    return (await this.registry.list()).map((d) => d.deviceId).sort();
+  }
+
+  /** A device connection string for `deviceId` from the registry's key; `create` makes the device first. */
+  async deviceConnectionString(deviceId: string, create: boolean): Promise<string> {
+    const registry = this.registry;
+    if (!registry) throw new Error('No service connection: p on the Send pane pastes one.');
+    const info = create ? await registry.create(deviceId) : await registry.get(deviceId);
+    return registry.deviceConnectionString(info);
   }
 
   /** Disconnects the device (or stops its retries), or connects it again. */
@@ -212,7 +240,7 @@ export class Connections {
     } else if (this.deviceCs) {
       void this.connectDevice(this.deviceCs, this.store.getState().device.transport);
     } else {
-      this.notice('info', 'No device connection string yet: press p to paste one.');
+      this.notice('info', 'No device connection string yet: press p to paste one.', 'device');
     }
   }
 

@@ -6,24 +6,29 @@
  * goes through here, which is what component tests drive.
  */
 import type { Key } from 'ink';
-import type { Settlement } from '../clients/types.js';
 import { parseDeviceConnectionString, parseServiceConnectionString, redactConnectionString } from '../core/connection-string.js';
 import { Connections } from './connections.js';
 import type { TuiConnector } from './connector.js';
 import { errorText } from './errors.js';
-import { exportJsonl, writeSecrets } from './files.js';
+import { exportJsonl, readPayloadFile, writeSecrets } from './files.js';
 import type { CommandId } from './keymap/bindings.js';
 import { findBinding } from './keymap/dispatch.js';
 import type { KeyContext } from './keymap/dispatch.js';
 import { keyPresses } from './keymap/keys.js';
 import type { KeyPress } from './keymap/keys.js';
 import { Sender } from './sender.js';
+import { disabledReason, selectedMessage } from './keymap/availability.js';
+import { displayKey } from './keymap/bindings.js';
+import { acknowledgesOnArrival } from '../core/c2d-rules.js';
+import { checkId } from '../core/iothub-names.js';
+import { DEVICE_TRANSPORTS } from '../core/types.js';
+import type { DeviceTransport } from '../core/types.js';
 import type { EditOp } from './state/edit.js';
 import { cycleAck, fieldOrder, isTextField, propIndex } from './state/form.js';
 import type { FieldId, Form } from './state/form.js';
 import type { Store } from './state/store.js';
 import { PANES } from './state/types.js';
-import type { LocalSettlement, MessageView, Notice, PaneId, State } from './state/types.js';
+import type { LocalSettlement, MenuItem, MenuPurpose, MessageView, Notice, PaneId, State } from './state/types.js';
 import { FEEDBACK_FILTERS, visibleRows } from './selectors.js';
 
 export interface ControllerOptions {
@@ -36,6 +41,15 @@ export interface ControllerOptions {
 /** The text a key press types into a field or prompt: a paste, a space, a printable key; undefined for other keys. */
 function typedText(press: KeyPress): string | undefined {
   return press.text ?? (press.name === 'space' ? ' ' : press.name !== undefined && [...press.name].length === 1 ? press.name : undefined);
+}
+
+const PASTE_START = '\u001b[200~';
+const PASTE_END = '\u001b[201~';
+const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** How a message is named in notices: its messageId, else its place in this run. */
+function messageLabel(view: MessageView): string {
+  return view.message.messageId ?? `#${view.uid}`;
 }
 
 export class Controller {
@@ -81,24 +95,76 @@ export class Controller {
 
   /** The raw text of the input event Ink is handling (the App hands it over before `onInput`; see keys.ts). */
   private raw = '';
+  /** The text of a bracketed paste so far, from its start marker; undefined when not in one. */
+  private pasting: string | undefined;
+  /** The input event being handled belongs to a bracketed paste: Ink's `onInput` for it is ignored. */
+  private inPaste = false;
 
-  /** An input event as the terminal sent it, just before Ink's `onInput` for it. */
+  /**
+   * An input event as the terminal sent it, just before Ink's `onInput` for it. Ink splits each read into
+   * escape sequences and runs of text; a bracketed paste (ESC[200~ … ESC[201~, switched on in start.tsx) is
+   * put back together here and handled as one insert, whatever it holds.
+   */
   readonly onRawInput = (data: string): void => {
     this.raw = data;
+    this.inPaste = false;
+    if (this.pasting === undefined && !data.startsWith(PASTE_START)) return;
+    this.inPaste = true;
+    const text = (this.pasting ?? '') + (data.startsWith(PASTE_START) && this.pasting === undefined ? data.slice(PASTE_START.length) : data);
+    const end = text.indexOf(PASTE_END);
+    if (end < 0) {
+      this.pasting = text;
+      return;
+    }
+    this.pasting = undefined;
+    this.paste(text.slice(0, end));
   };
 
-  /** One key press from Ink. */
+  /** One input event from Ink: it may hold several keys (typed fast, or sent together), each handled in turn. */
   readonly onInput = (input: string, key: Key): void => {
     const raw = this.raw;
     this.raw = '';
+    if (this.inPaste) return;
     for (const press of keyPresses(input, key, raw)) this.press(press);
   };
+
+  /** Typing goes to the paste prompt or a focused text field now. */
+  private typingTarget(): 'prompt' | 'field' | undefined {
+    const ctx = this.keyContext();
+    return ctx.overlay === 'prompt' ? 'prompt' : ctx.typing && this.state.send.focus !== undefined && isTextField(this.state.send.focus) ? 'field' : undefined;
+  }
+
+  /** ctrl+o: asks for the path of a file to load into the payload. */
+  private loadPayload(): void {
+    this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: 'payload-file', text: '', cursor: 0 } });
+  }
+
+  /** A bracketed paste: one insert in a prompt or text field; elsewhere it is not taken for keys. */
+  paste(text: string): void {
+    const target = this.typingTarget();
+    if (target === 'prompt') this.dispatch({ type: 'edit', target: 'prompt', op: { kind: 'insert', text } });
+    else if (target === 'field') this.editField({ kind: 'insert', text });
+    else if (this.keyContext().overlay === undefined && /HostName=/i.test(text) && this.state.pane !== 'feedback') {
+      // A connection string pasted onto the Device or Send pane: the prompt opens with it, to check and confirm.
+      const one = text.trim();
+      this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: this.state.pane === 'device' ? 'device' : 'service', text: one, cursor: one.length } });
+    } else this.notice('info', 'Pasted text goes into a form field (2, then enter) or a connection string prompt (p); it was not taken for keys.');
+  }
 
   press(press: KeyPress): void {
     const ctx = this.keyContext();
     if (press.name !== undefined) {
       const binding = findBinding(ctx, press.name);
-      if (binding && this.run(binding.id)) return;
+      if (binding) {
+        // One rule says what may run now, for this refusal, the status bar and the help alike.
+        const why = disabledReason(binding.id, this.state);
+        if (why !== undefined) return this.notice('warning', `${displayKey(press.name)} (${binding.hint ?? binding.description}) is not available now: ${why}.`);
+        if (this.run(binding.id, press.name)) return;
+      }
+    } else if (press.text !== undefined && this.typingTarget() === undefined) {
+      // Keys that arrived together ("kkkk", "21", "??"): each one in turn, as if typed one by one.
+      for (const { segment } of GRAPHEMES.segment(press.text)) this.press({ name: segment });
+      return;
     }
     // Whatever no binding took is text, typed or pasted at the cursor.
     const typed = typedText(press);
@@ -107,37 +173,15 @@ export class Controller {
     else if (ctx.typing) this.editField({ kind: 'insert', text: typed });
   }
 
-  /** Why a command cannot run now, for the status bar and the help overlay; undefined when it can. */
-  unavailable(id: CommandId): string | undefined {
-    const s = this.state;
-    switch (id) {
-      case 'complete':
-      case 'reject':
-      case 'abandon': {
-        const device = this.connections.device;
-        if (!device) return 'no device connected';
-        const how: Settlement = id === 'complete' ? 'complete' : id === 'reject' ? 'reject' : 'abandon';
-        const cannot = device.cannot(how);
-        if (cannot && how !== 'complete') return `unavailable over ${device.transport.toUpperCase()}`;
-        if (s.device.settleMode === 'auto') return 'auto-complete mode (m: manual)';
-        return undefined;
-      }
-      case 'send':
-        return this.connections.service ? undefined : 'no service connection';
-      case 'export':
-        return s.feedback.rows.size === 0 ? 'nothing sent yet' : undefined;
-      default:
-        return undefined;
-    }
-  }
-
   /** Runs a command; false when it does not apply here (the key then types, in a field). */
-  run(id: CommandId): boolean {
+  run(id: CommandId, key?: string): boolean {
     const s = this.state;
     switch (id) {
       case 'quit-now':
-      case 'quit':
         void this.quit();
+        return true;
+      case 'quit':
+        this.askQuit();
         return true;
       case 'pane-device':
       case 'pane-send':
@@ -194,7 +238,13 @@ export class Controller {
         return this.edit({ kind: id });
       case 'delete-back':
       case 'delete-forward':
+      case 'delete-to-end':
         return this.edit({ kind: id });
+      case 'clear-field':
+        return this.edit({ kind: 'clear' });
+      case 'payload-file':
+        this.loadPayload();
+        return true;
       case 'up':
       case 'down':
       case 'page-up':
@@ -205,7 +255,7 @@ export class Controller {
         return true;
       case 'open': {
         const view = this.selectedMessage();
-        if (view) this.dispatch({ type: 'overlay', overlay: { kind: 'details', id: view.message.id, scroll: 0 } });
+        if (view) this.dispatch({ type: 'overlay', overlay: { kind: 'details', uid: view.uid, scroll: 0 } });
         return true;
       }
       case 'complete':
@@ -222,8 +272,35 @@ export class Controller {
       case 'paste-service':
         this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: 'service', text: '', cursor: 0 } });
         return true;
-      case 'transport':
-        this.connections.switchTransport();
+      case 'transport': {
+        const items = DEVICE_TRANSPORTS.map((t) => ({ label: t === s.device.transport ? `${t} (now)` : t, value: t }));
+        this.openMenu('transport', 'Connect the device over', items, DEVICE_TRANSPORTS.indexOf(s.device.transport));
+        return true;
+      }
+      case 'menu-up':
+      case 'menu-down':
+        if (s.overlay?.kind === 'menu') {
+          const n = s.overlay.items.length;
+          this.dispatch({ type: 'overlay', overlay: { ...s.overlay, selected: (s.overlay.selected + (id === 'menu-down' ? 1 : n - 1)) % n } });
+        }
+        return true;
+      case 'menu-choose':
+        if (s.overlay?.kind === 'menu') this.choose(s.overlay.purpose, s.overlay.items[s.overlay.selected]?.value);
+        return true;
+      case 'menu-pick':
+        if (s.overlay?.kind === 'menu') {
+          const item = s.overlay.items[Number(key) - 1];
+          if (item) this.choose(s.overlay.purpose, item.value);
+        }
+        return true;
+      case 'menu-cancel':
+        this.dispatch({ type: 'overlay', overlay: undefined });
+        return true;
+      case 'purge':
+        this.askPurge();
+        return true;
+      case 'switch-device':
+        void this.offerDevices();
         return true;
       case 'toggle-device':
         this.connections.toggleDevice();
@@ -298,8 +375,95 @@ export class Controller {
   }
 
   selectedMessage(): MessageView | undefined {
-    const d = this.state.device;
-    return d.messages[d.cursor ?? d.messages.length - 1];
+    return selectedMessage(this.state);
+  }
+
+  // ---------------------------------------------------------------- choices
+
+  private openMenu(purpose: MenuPurpose, title: string, items: MenuItem[], selected = 0, note?: string): void {
+    this.dispatch({ type: 'overlay', overlay: { kind: 'menu', purpose, title, items, selected, ...(note ? { note } : {}) } });
+  }
+
+  /** What a choice in a menu means. */
+  private choose(purpose: MenuPurpose, value: string | undefined): void {
+    this.dispatch({ type: 'overlay', overlay: undefined });
+    if (value === undefined || value === 'no') return;
+    switch (purpose) {
+      case 'transport':
+        this.connections.switchTransport(value as DeviceTransport);
+        return;
+      case 'quit':
+        void this.quit();
+        return;
+      case 'purge':
+        void this.purge();
+        return;
+      case 'device':
+        if (value === 'new') this.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose: 'new-device', text: '', cursor: 0 } });
+        else void this.useDevice(value, false);
+        return;
+    }
+  }
+
+  /** q: quits at once, unless a repeated send is running: then it asks, saying how many would be left unsent. */
+  private askQuit(): void {
+    const r = this.state.send.repeat;
+    if (!r?.running) return void this.quit();
+    const unsent = r.total - r.started;
+    this.openMenu('quit', `A repeated send is running: ${r.started.toLocaleString('en-US')} of ${r.total.toLocaleString('en-US')} sent, ${unsent.toLocaleString('en-US')} not sent yet. Quit?`, [
+      { label: 'No, keep sending', value: 'no' },
+      { label: `Yes, quit and leave ${unsent.toLocaleString('en-US')} unsent`, value: 'yes' },
+    ]);
+  }
+
+  private askPurge(): void {
+    const s = this.state;
+    const id = s.device.id as string;
+    const depth = s.device.queueDepth;
+    const lost = depth === undefined ? 'Every message queued for it is lost' : `${depth} queued message${depth === 1 ? ' is' : 's are'} lost`;
+    this.openMenu('purge', `Purge the C2D queue of ${id}? ${lost} (senders that asked for feedback get Purged).`, [
+      { label: 'No, keep them', value: 'no' },
+      { label: `Yes, purge ${id}'s queue`, value: 'yes' },
+    ]);
+  }
+
+  private async purge(): Promise<void> {
+    const id = this.state.device.id;
+    if (!id) return;
+    this.notice('info', `Purging the C2D queue of ${id}…`);
+    try {
+      const purged = await this.connections.purge(id);
+      this.notice('info', `Purged ${purged} message${purged === 1 ? '' : 's'} from the C2D queue of ${id}.`);
+    } catch (err) {
+      this.notice('error', `Not purged: ${errorText(err)}`);
+    }
+  }
+
+  /** d: the hub's devices to switch to, and "create a new one". */
+  private async offerDevices(): Promise<void> {
+    this.notice('info', 'Reading the hub\'s devices…');
+    let ids: string[];
+    try {
+      ids = await this.connections.deviceIds();
+    } catch (err) {
+      return this.notice('error', `Cannot list the devices: ${errorText(err)}`);
+    }
+    this.dispatch({ type: 'notice', notice: undefined });
+    const current = this.state.device.id;
+    const shown = ids.slice(0, 8);
+    const items = [...shown.map((id) => ({ label: id === current ? `${id} (now)` : id, value: id })), { label: 'Create a new device…', value: 'new' }];
+    this.openMenu('device', 'Connect as which device?', items, Math.max(0, shown.indexOf(current ?? '')), ids.length > shown.length ? `${ids.length - shown.length} more: paste one's connection string with p.` : undefined);
+  }
+
+  /** Connects as `deviceId` with the key the registry holds; `create` makes the device first. */
+  private async useDevice(deviceId: string, create: boolean): Promise<void> {
+    try {
+      const cs = await this.connections.deviceConnectionString(deviceId, create);
+      if (create) this.notice('info', `Created device ${deviceId}; connecting…`);
+      await this.connections.connectDevice(cs, this.state.device.transport);
+    } catch (err) {
+      this.notice('error', `${create ? 'Not created' : 'Cannot connect'}: ${errorText(err)}`);
+    }
   }
 
   // ---------------------------------------------------------------- form
@@ -367,6 +531,22 @@ export class Controller {
     const overlay = this.state.overlay;
     if (overlay?.kind !== 'prompt') return;
     const text = overlay.text.trim();
+    if (overlay.purpose === 'payload-file') {
+      const read = readPayloadFile(text, this.connector.exportDir);
+      if ('error' in read) return this.dispatch({ type: 'overlay', overlay: { ...overlay, error: read.error } });
+      this.dispatch({ type: 'overlay', overlay: undefined });
+      this.setForm({ ...this.state.send.form, payload: read.text });
+      this.focus('payload');
+      this.dispatch({ type: 'send-result', result: { level: 'info', text: `Payload loaded from ${read.path} (${Buffer.byteLength(read.text)} bytes).` } });
+      return;
+    }
+    if (overlay.purpose === 'new-device') {
+      const problem = checkId('device id', text);
+      if (problem) return this.dispatch({ type: 'overlay', overlay: { ...overlay, error: problem } });
+      this.dispatch({ type: 'overlay', overlay: undefined });
+      void this.useDevice(text, true);
+      return;
+    }
     try {
       if (overlay.purpose === 'device') parseDeviceConnectionString(text);
       else parseServiceConnectionString(text);
@@ -387,7 +567,7 @@ export class Controller {
     const device = this.connections.device;
     this.dispatch({ type: 'device', patch: { settleMode: mode } });
     device?.setAutoComplete(mode === 'auto');
-    const mqtt = device && device.cannot('reject') !== undefined;
+    const mqtt = acknowledgesOnArrival(this.state.device.transport);
     this.notice(
       'info',
       mode === 'auto'
@@ -399,19 +579,19 @@ export class Controller {
   }
 
   private settle(id: 'complete' | 'reject' | 'abandon'): void {
+    // disabledReason (keymap/availability.ts) has checked the state; a client numbers its messages from 1, so
+    // only the connection that delivered a message (view.connection) can settle it.
     const device = this.connections.device;
-    if (!device) return this.notice('warning', 'No device connected.');
-    const cannot = device.cannot(id);
-    if (cannot) return this.notice('warning', cannot);
-    if (this.state.device.settleMode === 'auto') return this.notice('warning', 'Auto-complete mode completes each message on arrival: press m for manual settling.');
     const view = this.selectedMessage();
-    if (!view) return this.notice('info', 'No message selected.');
-    if (view.settled) return this.notice('info', `That message is already ${view.settled}.`);
+    if (!device || !view) return;
+    if (view.connection !== this.state.device.connection) {
+      return this.notice('warning', `Message ${messageLabel(view)} came over an earlier connection, which is closed: the hub delivers it again on this one once its lock expires.`);
+    }
     const how: LocalSettlement = id === 'complete' ? 'completed' : id === 'reject' ? 'rejected' : 'abandoned';
     device.settle(view.message.id, id).then(
       () => {
-        this.dispatch({ type: 'settled', id: view.message.id, how });
-        this.notice('info', `Message ${view.message.messageId ?? view.message.id} ${how}.`);
+        this.dispatch({ type: 'settled', uid: view.uid, how });
+        this.notice('info', `Message ${messageLabel(view)} ${how}.`);
       },
       (err: unknown) => this.notice('error', errorText(err)),
     );

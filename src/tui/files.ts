@@ -1,10 +1,13 @@
 /**
  * The two files the TUI writes: the export of this run's sends and feedback as JSON Lines (the records of
  * clients/records.ts, as the command line prints them), and the connection strings in full, as shell
- * exports, in a file only the user can read (mode 0600). Each returns what to show the user.
+ * exports, in a file only the user can read (mode 0600); and the one it reads, a payload from a file. Each
+ * returns what to show the user.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { LIMITS } from '../core/types.js';
 import { feedbackLine, sentLine } from '../clients/records.js';
 import { errorText } from './errors.js';
 import type { FeedbackRow, Notice, Overlay } from './state/types.js';
@@ -50,5 +53,20 @@ export function writeSecrets(dir: string, strings: { service?: string; device?: 
     return { kind: 'connection', written: path };
   } catch (err) {
     return { kind: 'connection', error: errorText(err) };
+  }
+}
+
+/** A payload read from `path` (`~/` and paths relative to `dir` allowed): UTF-8 text, at most 64 KB. */
+export function readPayloadFile(path: string, dir: string): { text: string; path: string } | { error: string } {
+  const full = path.startsWith('~/') ? join(homedir(), path.slice(2)) : isAbsolute(path) ? path : resolve(dir, path);
+  try {
+    const size = statSync(full).size;
+    if (size > LIMITS.messageBytes) return { error: `${full} is ${size} bytes: a C2D message holds at most ${LIMITS.messageBytes} (64 KB).` };
+    const bytes = readFileSync(full);
+    const text = bytes.toString('utf8');
+    if (!Buffer.from(text, 'utf8').equals(bytes)) return { error: `${full} is not UTF-8 text: send binary payloads with iot-c2d send --file.` };
+    return { text, path: full };
+  } catch (err) {
+    return { error: `Cannot read ${full}: ${errorText(err)}` };
   }
 }

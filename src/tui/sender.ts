@@ -5,6 +5,7 @@
  */
 import type { ServiceSide } from '../clients/types.js';
 import { errorKind, errorText } from './errors.js';
+import { nextMessageId } from '../core/c2d-rules.js';
 import { checkForm, hasErrors, toOutgoing } from './state/form.js';
 import type { Form } from './state/form.js';
 import type { Store } from './state/store.js';
@@ -58,6 +59,7 @@ export class Sender {
       this.store.push({ type: 'send-enqueued', result });
       const outcome: Notice = { level: 'info', text: `✓ Enqueued ${result.messageId} for ${deviceId} (${Math.max(0, result.enqueuedMs - sentMs)} ms).` };
       this.store.dispatch({ type: 'send-result', result: outcome, recent: { form, deviceId, messageId, atMs: sentMs, outcome } });
+      this.advanceMessageId(form, 1);
     } catch (err) {
       const reason = errorText(err);
       const words = REFUSAL_WORDS[errorKind(err) ?? ''];
@@ -66,6 +68,14 @@ export class Sender {
       // The form stays as it was, so the user can fix what the hub refused.
       this.store.dispatch({ type: 'send-result', result: outcome, recent: { form, deviceId, messageId, atMs: sentMs, outcome } });
     }
+  }
+
+  /** After `count` messages went out with the form's id: the next id when it ends in a number (message_0 → message_1). */
+  private advanceMessageId(sent: Form, count: number): void {
+    const now = this.store.getState().send.form;
+    if (count === 0 || sent.messageId === '' || now.messageId !== sent.messageId) return;
+    const next = nextMessageId(sent.messageId, count);
+    if (next !== sent.messageId) this.store.dispatch({ type: 'form', form: { ...now, messageId: next } });
   }
 
   /** Stops a running repeated send (ctrl+x, quit): no new messages start; it finishes when those in flight have. */
@@ -88,9 +98,12 @@ export class Sender {
         clearTimeout(timer);
         this.cancelRepeat = undefined;
         publish();
-        const text = `${cancelled ? 'Stopped' : 'Done'}: ${view.enqueued} of ${total} enqueued, ${view.refused} refused${view.lastError ? ` (last: ${view.lastError})` : ''}.`;
-        const outcome: Notice = { level: view.refused ? 'warning' : 'info', text };
+        const unsent = total - view.started;
+        const text = `${cancelled ? 'Stopped' : 'Done'}: ${view.enqueued} of ${total} enqueued, ${view.refused} refused${unsent ? `, ${unsent} not sent` : ''}${view.lastError ? ` (last: ${view.lastError})` : ''}.`;
+        // A repeat that was partly refused or stopped is not a success: the recent sends mark it so.
+        const outcome: Notice = { level: view.refused === total ? 'error' : view.refused || unsent ? 'warning' : 'info', text };
         this.store.dispatch({ type: 'send-result', result: outcome, recent: { form, deviceId, messageId: `${total}× ${form.messageId || '(new ids)'}`, atMs: t0, outcome } });
+        this.advanceMessageId(form, view.started);
         resolve();
       };
       this.cancelRepeat = () => {
@@ -104,7 +117,7 @@ export class Sender {
           view.started += 1;
           inflight += 1;
           const sentMs = Date.now();
-          const message = toOutgoing(form, sentMs, view.started);
+          const message = toOutgoing(form, sentMs, view.started - 1, total);
           this.store.push({ type: 'send-started', deviceId, message, atMs: sentMs });
           service.send(deviceId, message).then(
             (result) => {

@@ -13,6 +13,9 @@ import { Store } from './state/store.js';
 const ENTER_ALT = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT = '\x1b[?1049l';
 const SHOW_CURSOR = '\x1b[?25h';
+/** Bracketed paste: the terminal marks pasted text, so a paste is one insert however it arrives (controller.ts). */
+const PASTE_ON = '\x1b[?2004h';
+const PASTE_OFF = '\x1b[?2004l';
 
 export interface RunOptions {
   stdin?: NodeJS.ReadStream;
@@ -37,7 +40,7 @@ export async function runTui(connector: TuiConnector, options: RunOptions = {}):
     } catch {
       // The terminal may already be gone (SIGHUP).
     }
-    stdout.write(`${SHOW_CURSOR}${LEAVE_ALT}`);
+    stdout.write(`${PASTE_OFF}${SHOW_CURSOR}${LEAVE_ALT}`);
   };
   // Whatever happens, the terminal comes back as it was.
   process.once('exit', restore);
@@ -50,7 +53,7 @@ export async function runTui(connector: TuiConnector, options: RunOptions = {}):
   stdout.on('error', ignore);
   stdin.on('error', ignore);
 
-  stdout.write(ENTER_ALT);
+  stdout.write(ENTER_ALT + PASTE_ON);
   // Ink may draw up to 60 frames a second so a key shows at once; the store sends stream updates at most 30.
   const ink = render(<App controller={controller} />, { stdin, stdout, exitOnCtrlC: false, patchConsole: false, maxFps: 60 });
   // Ink unmounts itself on a signal (signal-exit): ask for its exit promise now, or it is never resolved.

@@ -65,6 +65,21 @@ export class PtyApp {
     return lines.join('\n');
   }
 
+  /** The rows drawn in inverse video (the selection, the current tab), as text. */
+  inverseRows(): string[] {
+    const buffer = this.term.buffer.active;
+    const out: string[] = [];
+    for (let i = 0; i < this.term.rows; i++) {
+      const line = buffer.getLine(buffer.viewportY + i);
+      if (!line) continue;
+      let inverse = 0;
+      for (let x = 0; x < this.term.cols; x++) if (line.getCell(x)?.isInverse()) inverse++;
+      // Mostly inverse: a selected row, not a tab label or a key hint.
+      if (inverse > this.term.cols / 2) out.push(line.translateToString(true));
+    }
+    return out;
+  }
+
   /** Waits until the screen shows `what`; returns the screen. */
   async waitFor(what: string | RegExp | ((screen: string) => boolean), timeoutMs = 10_000): Promise<string> {
     const matches = (s: string): boolean => (typeof what === 'string' ? s.includes(what) : typeof what === 'function' ? what(s) : what.test(s));

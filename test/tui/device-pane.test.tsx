@@ -102,7 +102,7 @@ describe('Device pane', () => {
     f.device().receive({ messageId: 'x' });
     await app.screen('x');
     await app.press('r');
-    await app.screen('MQTT has no reject or abandon.');
+    await app.screen('r (reject) is not available now: unavailable over MQTT');
     expect(f.device().settled).toEqual([]);
   });
 
@@ -146,6 +146,8 @@ describe('Device pane', () => {
     app = await startApp(f.connector);
     await app.screen('device dev1 mqtt ● connected');
     await app.press('t');
+    await app.screen(/Connect the device over[\s\S]*1 mqtt \(now\)[\s\S]*5 http/);
+    await app.press('2');
     await app.screen('device dev1 mqtt-ws ● connected');
     expect(f.devices[0]!.closed).toBe(true);
     await app.press('x');

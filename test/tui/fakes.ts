@@ -132,7 +132,7 @@ export class FakeRegistry implements RegistrySide {
   async purge(): Promise<number> {
     return 0;
   }
-  deviceConnectionString(): string {
+  deviceConnectionString(_info: DeviceInfo): string {
     return DEVICE_CS;
   }
 }

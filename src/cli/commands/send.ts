@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { checkOutgoing } from '../../clients/outgoing.js';
+import { repeatMessageId } from '../../core/c2d-rules.js';
 import { feedbackLine, sentLine } from '../../clients/records.js';
 import type { OutgoingMessage } from '../../clients/types.js';
 import { checkId } from '../../core/iothub-names.js';
@@ -74,11 +75,10 @@ function parseProps(props: string[]): Array<[string, string]> {
   });
 }
 
-/** The message id of the i-th message: --message-id as given for one message, `<id>-<i>` for --count. */
+/** The message id of the i-th message (core/c2d-rules.ts numbers them, as the TUI does); a new UUID without --message-id. */
 function messageIdFor(args: SendArgs, i: number): string {
   const base = args['message-id'];
-  if (base === undefined) return randomUUID();
-  return args.count === 1 ? base : `${base}-${i}`;
+  return base === undefined ? randomUUID() : repeatMessageId(base, i, args.count);
 }
 
 function ackFor(args: SendArgs): AckMode {

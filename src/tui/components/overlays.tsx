@@ -7,7 +7,8 @@ import type { CommandId, Scope } from '../keymap/bindings.js';
 import { activeScopes } from '../keymap/dispatch.js';
 import type { KeyContext } from '../keymap/dispatch.js';
 import { bytes, clock, payloadLines } from '../format.js';
-import type { MessageView, Overlay } from '../state/types.js';
+import { displayWidth, fit } from '../layout.js';
+import type { MessageView, Overlay, PromptPurpose } from '../state/types.js';
 
 function Frame({ title, height, width, children }: { title: string; height: number; width: number; children: React.ReactNode }): React.JSX.Element {
   return (
@@ -98,7 +99,7 @@ export function DetailsOverlay({ view, scroll, height, width }: { view: MessageV
   const room = Math.max(1, height - 3);
   const top = Math.min(scroll, Math.max(0, lines.length - room));
   return (
-    <Frame title={`Message ${view.message.messageId ?? `#${view.message.id}`} (↑↓ scroll, esc close)`} height={height} width={width}>
+    <Frame title={`Message ${view.message.messageId ?? `#${view.uid}`} (↑↓ scroll, esc close)`} height={height} width={width}>
       {lines.slice(top, top + room).map((l, i) => (
         <Text key={`${top + i}`} wrap="truncate-end">
           {l === '' ? ' ' : l}
@@ -132,19 +133,59 @@ export function ConnectionOverlay({ overlay, info, height, width }: { overlay: E
   );
 }
 
+const PROMPT_KEYS: Record<PromptPurpose, string> = {
+  device: 'enter: connect · esc: cancel · the key is masked on screen',
+  service: 'enter: connect · esc: cancel · the key is masked on screen',
+  'new-device': 'enter: create it and connect as it · esc: cancel',
+  'payload-file': 'enter: load it into the payload · esc: cancel',
+};
+
 export function PromptOverlay({ overlay, height, width }: { overlay: Extract<Overlay, { kind: 'prompt' }>; height: number; width: number }): React.JSX.Element {
   // The cursor is a block over the character at it (a space at the end); keys stay masked around it.
   const [before, after] = redactConnectionStringAt(overlay.text, overlay.cursor);
   const [under = ' ', ...rest] = [...after];
-  const what = overlay.purpose === 'device' ? 'device connection string (HostName=…;DeviceId=…;SharedAccessKey=…)' : 'service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…)';
+  const title =
+    overlay.purpose === 'new-device'
+      ? 'Create a device: its id (letters, digits and -.+%_#*?!(),:=@$\')'
+      : overlay.purpose === 'payload-file'
+        ? 'Load the payload from a file: its path (~/ and relative paths work)'
+        : `Paste a ${overlay.purpose === 'device' ? 'device connection string (HostName=…;DeviceId=…;SharedAccessKey=…)' : 'service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…)'}`;
   return (
-    <Frame title={`Paste a ${what}`} height={Math.min(height, 8)} width={width}>
+    <Frame title={title} height={Math.min(height, 8)} width={width}>
       <Text wrap="wrap">
         {`› ${before}`}
         <Text inverse>{under}</Text>
         {rest.join('')}
       </Text>
-      {overlay.error ? <Text color="red" wrap="wrap">{overlay.error}</Text> : <Text dimColor>enter: connect · esc: cancel · the key is masked on screen</Text>}
+      {overlay.error ? (
+        <Text color="red" wrap="wrap">
+          {overlay.error}
+        </Text>
+      ) : (
+        <Text dimColor>{PROMPT_KEYS[overlay.purpose]}</Text>
+      )}
+    </Frame>
+  );
+}
+
+/** A numbered choice; the marked one is inverted. Long lists scroll to keep the mark in view. */
+export function MenuOverlay({ overlay, height, width }: { overlay: Extract<Overlay, { kind: 'menu' }>; height: number; width: number }): React.JSX.Element {
+  const titleLines = Math.ceil(displayWidth(overlay.title) / Math.max(1, width - 4));
+  const room = Math.max(1, height - 4 - titleLines - (overlay.note ? 1 : 0));
+  const top = Math.max(0, Math.min(overlay.selected - room + 1, overlay.items.length - room));
+  return (
+    <Frame title="Choose (↑↓ and enter, or the number; esc cancels)" height={Math.min(height, overlay.items.length + 4 + titleLines + (overlay.note ? 1 : 0))} width={width}>
+      <Text wrap="wrap">{overlay.title}</Text>
+      {overlay.items.slice(top, top + room).map((item, i) => (
+        <Text key={item.value} inverse={top + i === overlay.selected} wrap="truncate-end">
+          {fit(`${top + i + 1} ${item.label}`, Math.max(1, width - 4))}
+        </Text>
+      ))}
+      {overlay.note ? (
+        <Text dimColor wrap="truncate-end">
+          {overlay.note}
+        </Text>
+      ) : null}
     </Frame>
   );
 }

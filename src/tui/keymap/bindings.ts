@@ -11,6 +11,7 @@ export type Scope =
   | 'connection' // the connection-strings overlay
   | 'details' // the overlays that scroll: message details, help
   | 'prompt' // a one-line prompt (paste a connection string)
+  | 'menu' // a choice (transport, device, yes/no)
   | 'device' // Device pane
   | 'send' // Send pane, no field focused
   | 'form' // Send pane, typing in the form
@@ -40,6 +41,9 @@ export type CommandId =
   | 'line-end'
   | 'delete-back'
   | 'delete-forward'
+  | 'clear-field'
+  | 'delete-to-end'
+  | 'payload-file'
   | 'up'
   | 'down'
   | 'page-up'
@@ -67,7 +71,14 @@ export type CommandId =
   | 'stop-repeat'
   | 'choice-next'
   | 'filter'
-  | 'export';
+  | 'export'
+  | 'menu-up'
+  | 'menu-down'
+  | 'menu-choose'
+  | 'menu-pick'
+  | 'menu-cancel'
+  | 'purge'
+  | 'switch-device';
 
 export interface Binding {
   id: CommandId;
@@ -106,6 +117,14 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'line-end', keys: ['end', 'ctrl+e'], scope: 'prompt', description: 'Cursor to the end' },
   { id: 'delete-back', keys: ['backspace'], scope: 'prompt', description: 'Delete the character before the cursor' },
   { id: 'delete-forward', keys: ['delete'], scope: 'prompt', description: 'Delete the character at the cursor' },
+  { id: 'clear-field', keys: ['ctrl+u'], scope: 'prompt', description: 'Clear what was typed' },
+  { id: 'delete-to-end', keys: ['ctrl+k'], scope: 'prompt', description: 'Delete from the cursor to the end' },
+
+  { id: 'menu-up', keys: ['up', 'k'], scope: 'menu', description: 'The choice above', hint: 'move' },
+  { id: 'menu-down', keys: ['down', 'j'], scope: 'menu', description: 'The choice below' },
+  { id: 'menu-choose', keys: ['enter'], scope: 'menu', description: 'Take the marked choice', hint: 'choose' },
+  { id: 'menu-pick', keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9'], scope: 'menu', description: 'Take the choice with that number' },
+  { id: 'menu-cancel', keys: ['esc'], scope: 'menu', description: 'Cancel: nothing changes', hint: 'cancel' },
 
   { id: 'up', keys: ['up', 'k'], scope: 'device', description: 'Select the previous message (stops following the tail)', hint: 'move' },
   { id: 'down', keys: ['down', 'j'], scope: 'device', description: 'Select the next message' },
@@ -119,7 +138,9 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'abandon', keys: ['a'], scope: 'device', description: 'Abandon the selected message: the hub delivers it again (manual settle mode)', hint: 'abandon', unavailable: 'over MQTT, and in auto-complete mode' },
   { id: 'settle-mode', keys: ['m'], scope: 'device', description: 'Switch settle mode: auto-complete or manual', hint: 'mode' },
   { id: 'paste-device', keys: ['p'], scope: 'device', description: 'Paste another device connection string and connect with it', hint: 'paste cs' },
-  { id: 'transport', keys: ['t'], scope: 'device', description: 'Switch transport (mqtt, mqtt-ws, amqp, amqp-ws, http) and reconnect', hint: 'transport' },
+  { id: 'transport', keys: ['t'], scope: 'device', description: 'Choose the transport (mqtt, mqtt-ws, amqp, amqp-ws, http) and reconnect over it', hint: 'transport' },
+  { id: 'switch-device', keys: ['d'], scope: 'device', description: 'Switch to another device of the hub, or create one (needs the service connection)', hint: 'device' },
+  { id: 'purge', keys: ['P'], scope: 'device', description: "Purge the device's C2D queue (asks first: the queued messages are lost)", hint: 'purge' },
   { id: 'toggle-device', keys: ['x'], scope: 'device', description: 'Disconnect the device, or connect it again', hint: 'dis/connect' },
 
   { id: 'edit-form', keys: ['enter', 'tab'], scope: 'send', description: 'Edit the form', hint: 'edit' },
@@ -144,6 +165,9 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'line-end', keys: ['end', 'ctrl+e'], scope: 'form', description: 'Cursor to the end of the line' },
   { id: 'delete-back', keys: ['backspace'], scope: 'form', description: 'Delete the character before the cursor' },
   { id: 'delete-forward', keys: ['delete'], scope: 'form', description: 'Delete the character at the cursor' },
+  { id: 'clear-field', keys: ['ctrl+u'], scope: 'form', description: 'Clear the focused field (the whole payload, however long)', hint: 'clear' },
+  { id: 'delete-to-end', keys: ['ctrl+k'], scope: 'form', description: 'Delete from the cursor to the end of the line' },
+  { id: 'payload-file', keys: ['ctrl+o'], scope: 'form', description: 'Load the payload from a file (asks for its path; relative to the working directory)', hint: 'file' },
   { id: 'choice-next', keys: ['space'], scope: 'form', description: 'On Ack: the next choice (in a text field it types a space)' },
 
   { id: 'up', keys: ['up', 'k'], scope: 'feedback', description: 'Select the previous row', hint: 'move' },
@@ -163,13 +187,14 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   connection: 'Connection strings overlay',
   details: 'Message details and this help (long ones scroll)',
   prompt: 'Paste prompt',
+  menu: 'Choices (transport, device, confirmations)',
   device: 'Device pane',
   send: 'Send pane (no field focused)',
   form: 'Send form (typing)',
   feedback: 'Feedback pane',
 };
 
-export const SCOPE_ORDER: readonly Scope[] = ['always', 'global', 'device', 'send', 'form', 'feedback', 'overlay', 'details', 'connection', 'prompt'];
+export const SCOPE_ORDER: readonly Scope[] = ['always', 'global', 'device', 'send', 'form', 'feedback', 'overlay', 'details', 'connection', 'prompt', 'menu'];
 
 /** How a key is written for people: `ctrl+s` → `ctrl+s`, `up` → `↑`. */
 export function displayKey(key: string): string {

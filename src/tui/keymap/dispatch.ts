@@ -4,7 +4,7 @@ import type { Binding, Scope } from './bindings.js';
 
 export interface KeyContext {
   pane: 'device' | 'send' | 'feedback';
-  overlay: 'help' | 'details' | 'connection' | 'prompt' | undefined;
+  overlay: 'help' | 'details' | 'connection' | 'prompt' | 'menu' | undefined;
   /** A field of the Send form has focus. */
   typing: boolean;
 }
@@ -15,6 +15,7 @@ export interface KeyContext {
  */
 export function activeScopes(ctx: KeyContext): Scope[] {
   if (ctx.overlay === 'prompt') return ['always', 'prompt'];
+  if (ctx.overlay === 'menu') return ['always', 'menu'];
   if (ctx.overlay === 'help' || ctx.overlay === 'details') return ['always', 'details', 'overlay', 'global'];
   if (ctx.overlay === 'connection') return ['always', 'connection', 'overlay', 'global'];
   if (ctx.typing) return ['always', 'form'];

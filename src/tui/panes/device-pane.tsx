@@ -1,6 +1,8 @@
 /** Received messages, newest last, following the tail unless the user moved up. */
 import { Box, Text } from 'ink';
-import { cell, clock, col, preview } from '../format.js';
+import { clock, preview } from '../format.js';
+import { fitColumns, tableRow } from '../layout.js';
+import type { ColumnSpec } from '../layout.js';
 import type { MessageView, State } from '../state/types.js';
 
 /** ASCII on purpose: a row of plain ASCII is measured and drawn several times faster by Ink (string-width). */
@@ -13,10 +15,42 @@ export function windowOf(length: number, cursor: number | undefined, height: num
   return { start: Math.max(0, start), selected };
 }
 
-function row(view: MessageView, width: number): string {
+type ColumnId = 'time' | 'mark' | 'device' | 'messageId' | 'corrId' | 'size' | 'props' | 'payload';
+
+/** The columns, most important kept longest: the messageId goes last, the mark with it. */
+const COLUMNS: ReadonlyArray<ColumnSpec<ColumnId>> = [
+  { id: 'time', width: 12, min: 8, priority: 3 },
+  { id: 'mark', width: 1, priority: 9 },
+  { id: 'device', width: 22, min: 8, priority: 4 },
+  { id: 'messageId', width: 16, min: 10, priority: 10 },
+  { id: 'corrId', width: 10, min: 6, priority: 2 },
+  { id: 'size', width: 7, min: 5, priority: 5 },
+  { id: 'props', width: 3, priority: 1 },
+  { id: 'payload', width: 8, priority: 6, grow: true },
+];
+const TITLES: Record<ColumnId, string> = { time: 'time', mark: ' ', device: 'device (conn)', messageId: 'messageId', corrId: 'corrId', size: 'size', props: 'pr', payload: 'payload' };
+
+/** The Device pane's columns at `width`; the device column only when the list holds more than one connection. */
+export function deviceColumns(width: number, severalConnections: boolean): Array<{ id: ColumnId; width: number }> {
+  return fitColumns(
+    COLUMNS.filter((c) => c.id !== 'device' || severalConnections),
+    width,
+  );
+}
+
+function row(view: MessageView, columns: ReadonlyArray<{ id: ColumnId; width: number }>): string {
   const m = view.message;
-  const fixed = `${col(clock(m.receivedMs), 12)} ${SETTLED_MARK[view.settled ?? ''] ?? '.'} ${col(m.messageId ?? '', 16)} ${col(m.correlationId ?? '', 10)} ${col(`${view.size}B`, 7)} ${col(`${m.properties.length}p`, 3)} `;
-  return fixed + preview(m.payload, Math.max(8, width - fixed.length)).slice(0, Math.max(0, width - fixed.length));
+  const payloadWidth = columns.find((c) => c.id === 'payload')?.width ?? 0;
+  return tableRow(columns, {
+    time: clock(m.receivedMs),
+    mark: SETTLED_MARK[view.settled ?? ''] ?? '.',
+    device: `${view.deviceId} ${m.transport} #${view.connection}`,
+    messageId: m.messageId ?? '',
+    corrId: m.correlationId ?? '',
+    size: `${view.size}B`,
+    props: `${m.properties.length}p`,
+    payload: payloadWidth > 0 ? preview(m.payload, payloadWidth) : '',
+  });
 }
 
 export function DevicePane({ state, height, width }: { state: State; height: number; width: number }): React.JSX.Element {
@@ -36,6 +70,9 @@ export function DevicePane({ state, height, width }: { state: State; height: num
   const listHeight = Math.max(1, height - 2);
   const { start, selected } = windowOf(d.messages.length, d.cursor, listHeight);
   const visible = d.messages.slice(start, start + listHeight);
+  // Connections only grow: the list holds several when its first and last messages came over different ones.
+  const several = d.messages.length > 1 && (d.messages[0] as MessageView).connection !== (d.messages[d.messages.length - 1] as MessageView).connection;
+  const columns = deviceColumns(width, several);
   const held = d.total > d.messages.length ? ` (holding the newest ${d.messages.length.toLocaleString('en-US')})` : '';
   const mqtt = d.transport === 'mqtt' || d.transport === 'mqtt-ws';
   const mqttManual = d.settleMode === 'manual' && mqtt;
@@ -49,14 +86,14 @@ export function DevicePane({ state, height, width }: { state: State; height: num
             : `${d.total.toLocaleString('en-US')} received${held} · ${d.cursor === undefined ? 'following the tail' : `row ${selected + 1} of ${d.messages.length} (G: follow)`}${mqtt ? ' · reject/abandon unavailable over MQTT (acknowledged on arrival)' : ''}`}
       </Text>
       <Text dimColor wrap="truncate-end">
-        {`${cell('time', 12)}   ${cell('messageId', 16)} ${cell('corrId', 10)} ${cell('size', 7)} ${cell('pr', 3)} payload`}
+        {tableRow(columns, TITLES)}
       </Text>
       {visible.length === 0 ? (
         <Text dimColor>No messages yet. Send one from the Send pane (2).</Text>
       ) : (
         visible.map((view, i) => (
-          <Text key={view.message.id} inverse={start + i === selected && d.cursor !== undefined} wrap="truncate-end">
-            {row(view, width)}
+          <Text key={view.uid} inverse={start + i === selected} wrap="truncate-end">
+            {row(view, columns)}
           </Text>
         ))
       )}

@@ -150,7 +150,7 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
           <Text dimColor>Recent sends (ctrl+r puts one back in the form):</Text>
           {s.recent.slice(0, recentRoom - 1).map((r, i) => (
             <Text key={`${r.messageId}-${r.atMs}-${i}`} wrap="truncate-end" dimColor={i !== s.recall}>
-              {`  ${i === s.recall ? '›' : ' '} ${r.outcome.level === 'error' ? '✗' : '✓'} ${r.deviceId} ${r.messageId}  ${cut(r.form.payload.replace(/\n/g, '⏎'), 30)}`}
+              {`  ${i === s.recall ? '›' : ' '} ${r.outcome.level === 'error' ? '✗' : r.outcome.level === 'warning' ? '!' : '✓'} ${r.deviceId} ${r.messageId}  ${cut(r.form.payload.replace(/\n/g, '⏎'), 30)}`}
             </Text>
           ))}
         </>

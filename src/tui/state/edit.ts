@@ -21,7 +21,11 @@ export type EditOp =
   | { kind: 'up' }
   | { kind: 'down' }
   | { kind: 'line-start' }
-  | { kind: 'line-end' };
+  | { kind: 'line-end' }
+  /** Empty the whole text (ctrl+u). */
+  | { kind: 'clear' }
+  /** Delete from the cursor to the end of its line (ctrl+k). */
+  | { kind: 'delete-to-end' };
 
 function isHigh(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
@@ -102,6 +106,13 @@ export function applyEdit(editing: Editing, op: EditOp): Editing {
       return { text, cursor: lineStart(text, at) };
     case 'line-end':
       return { text, cursor: lineEnd(text, at) };
+    case 'clear':
+      return { text: '', cursor: 0 };
+    case 'delete-to-end': {
+      const end = lineEnd(text, at);
+      // At the end of a line, the line break goes (as in a shell or Emacs).
+      return { text: text.slice(0, at) + text.slice(end === at && at < text.length ? at + 1 : end), cursor: at };
+    }
     case 'up':
     case 'down': {
       const start = lineStart(text, at);

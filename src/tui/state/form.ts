@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { outgoingSize } from '../../clients/outgoing.js';
 import type { OutgoingMessage } from '../../clients/types.js';
 import { checkCustomPropertyName, checkId, checkPropertyValue } from '../../core/iothub-names.js';
+import { repeatMessageId } from '../../core/c2d-rules.js';
 import { ACK_MODES, LIMITS } from '../../core/types.js';
 import type { AckMode } from '../../core/types.js';
 
@@ -155,12 +156,13 @@ function draftMessage(form: Form, payload: Buffer, messageId: string): OutgoingM
 }
 
 /**
- * The message to send. The message id is always set here (a new UUID when the field is blank; with Repeat,
- * `-<n>` is added to a given id) so that the Feedback pane can follow the message from the first moment.
+ * The `index`-th (from 0) of the `count` messages the form sends. The message id is always set here (a new UUID
+ * when the field is blank; with Repeat, numbered as `send` numbers them: core/c2d-rules.ts) so that the
+ * Feedback pane can follow the message from the first moment.
  */
-export function toOutgoing(form: Form, nowMs: number, sequence?: number): OutgoingMessage {
+export function toOutgoing(form: Form, nowMs: number, index = 0, count = 1): OutgoingMessage {
   const given = form.messageId;
-  const messageId = given === '' ? randomUUID() : sequence === undefined ? given : `${given}-${sequence}`;
+  const messageId = given === '' ? randomUUID() : repeatMessageId(given, index, count);
   const message = draftMessage(form, Buffer.from(form.payload, 'utf8'), messageId);
   message.messageId = messageId;
   if (form.expiry.trim() !== '') message.expiryMs = nowMs + Math.round(Number(form.expiry) * 1000);

@@ -31,7 +31,7 @@ export function initialState(options: InitialOptions): State {
     hubLabel: options.hubLabel,
     local: options.local,
     service: { configured: false, link: { status: 'disconnected', reason: 'no service connection string' }, feedbackLink: { status: 'disconnected', reason: 'not started' }, feedbackEnabled: options.feedbackEnabled },
-    device: { configured: false, transport: options.transport, link: { status: 'disconnected', reason: 'no device connection string' }, settleMode: 'auto', messages: [], total: 0 },
+    device: { configured: false, transport: options.transport, link: { status: 'disconnected', reason: 'no device connection string' }, settleMode: 'auto', messages: [], total: 0, nextUid: 1 },
     send: { form: emptyForm(options.deviceId ?? ''), lastFocus: 'payload', cursor: 0, recent: [], recall: -1 },
     feedback: { rows: new Map(), counts: {}, latencies: [], filter: 'all', records: 0 },
   };
@@ -61,6 +61,8 @@ export function reducer(state: State, action: Action): State {
       return { ...state, overlay: action.overlay };
     case 'notice':
       return { ...state, notice: action.notice };
+    case 'connected':
+      return state.notice?.about === action.side ? { ...state, notice: undefined } : state;
     case 'service':
       return { ...state, service: { ...state.service, ...action.patch } };
     case 'device':
@@ -71,7 +73,7 @@ export function reducer(state: State, action: Action): State {
       return { ...state, device: { ...state.device, id: action.id, transport: action.transport, queueDepth: undefined }, send: keepCursor({ ...state.send, form }) };
     }
     case 'settled':
-      return settled(state, action.id, action.how);
+      return settled(state, action.uid, action.how);
     case 'cursor':
       return action.list === 'device' ? { ...state, device: { ...state.device, cursor: action.cursor } } : { ...state, feedback: { ...state.feedback, cursor: action.cursor } };
     case 'form':
@@ -139,6 +141,7 @@ function arrivalSettlement(state: State, message: ReceivedMessage): LocalSettlem
 interface Draft {
   messages?: MessageView[];
   total: number;
+  nextUid: number;
   rows?: Map<string, FeedbackRow>;
   counts?: Record<string, number>;
   latencies?: number[];
@@ -147,7 +150,7 @@ interface Draft {
 }
 
 function applyEvents(state: State, events: StreamEvent[]): State {
-  const d: Draft = { total: state.device.total, records: state.feedback.records };
+  const d: Draft = { total: state.device.total, nextUid: state.device.nextUid, records: state.feedback.records };
   const rows = (): Map<string, FeedbackRow> => (d.rows ??= new Map(state.feedback.rows));
   const counts = (): Record<string, number> => (d.counts ??= { ...state.feedback.counts });
   const latencies = (): number[] => (d.latencies ??= [...state.feedback.latencies]);
@@ -171,7 +174,7 @@ function applyEvents(state: State, events: StreamEvent[]): State {
         const message = payload.byteLength < payload.buffer.byteLength ? { ...event.message, payload: Buffer.from(payload) } : event.message;
         d.messages ??= [...state.device.messages];
         const settledAs = arrivalSettlement(state, message);
-        d.messages.push({ message, size: message.payload.length, ...(settledAs ? { settled: settledAs } : {}) });
+        d.messages.push({ uid: d.nextUid++, connection: event.connection, deviceId: event.deviceId, message, size: message.payload.length, ...(settledAs ? { settled: settledAs } : {}) });
         d.total += 1;
         const row = message.messageId ? rows().get(message.messageId) : undefined;
         if (row?.mine && row.receiptLatency === undefined) {
@@ -249,7 +252,7 @@ function applyEvents(state: State, events: StreamEvent[]): State {
       if (view.truncated || view.message.payload.length <= TRUNCATED_PAYLOAD_BYTES) continue;
       messages[i] = { ...view, truncated: true, message: { ...view.message, payload: Buffer.from(view.message.payload.subarray(0, TRUNCATED_PAYLOAD_BYTES)) } };
     }
-    device = { ...device, messages, total: d.total, cursor };
+    device = { ...device, messages, total: d.total, nextUid: d.nextUid, cursor };
   }
   let feedback = state.feedback;
   if (d.rows || d.records !== feedback.records) {
@@ -269,8 +272,8 @@ function applyEvents(state: State, events: StreamEvent[]): State {
   return { ...state, device, feedback, send };
 }
 
-function settled(state: State, id: number, how: LocalSettlement): State {
-  const index = state.device.messages.findIndex((m) => m.message.id === id);
+function settled(state: State, uid: number, how: LocalSettlement): State {
+  const index = findMessage(state.device.messages, uid);
   if (index < 0) return state;
   const messages = [...state.device.messages];
   const view = messages[index] as MessageView;
@@ -292,4 +295,18 @@ function settled(state: State, id: number, how: LocalSettlement): State {
     feedback = { ...feedback, rows, counts };
   }
   return { ...state, device: { ...state.device, messages }, feedback };
+}
+
+/** The index of the message with `uid` (uids grow along the list: a binary search), or -1. */
+export function findMessage(messages: readonly MessageView[], uid: number): number {
+  let lo = 0;
+  let hi = messages.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = (messages[mid] as MessageView).uid;
+    if (at === uid) return mid;
+    if (at < uid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

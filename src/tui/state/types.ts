@@ -10,19 +10,41 @@ export const PANES: readonly PaneId[] = ['device', 'send', 'feedback'];
 export interface Notice {
   level: 'info' | 'warning' | 'error';
   text: string;
+  /** The side it is about: it goes when that side connects (an old refusal does not outlive a good connect). */
+  about?: 'device' | 'service';
 }
 
 export type Overlay =
   | { kind: 'help'; scroll: number }
-  | { kind: 'details'; id: number; scroll: number }
+  /** `uid`: the message's identity for the TUI's lifetime (MessageView.uid). */
+  | { kind: 'details'; uid: number; scroll: number }
   | { kind: 'connection'; written?: string; error?: string }
-  /** `cursor`: where typing goes in `text` (edit.ts). */
-  | { kind: 'prompt'; purpose: 'device' | 'service'; text: string; cursor: number; error?: string };
+  /** `cursor`: where typing goes in `text` (edit.ts). `new-device`: the id of a device to create. */
+  | { kind: 'prompt'; purpose: PromptPurpose; text: string; cursor: number; error?: string }
+  /** A choice: a transport, a device, or yes/no before something that loses data. */
+  | { kind: 'menu'; purpose: MenuPurpose; title: string; items: MenuItem[]; selected: number; note?: string };
+
+export type PromptPurpose = 'device' | 'service' | 'new-device' | 'payload-file';
+export type MenuPurpose = 'transport' | 'purge' | 'quit' | 'device';
+
+export interface MenuItem {
+  label: string;
+  /** What choosing it means to the controller: a transport, a device id, `yes`, `no`, `new`. */
+  value: string;
+}
 
 /** What became of a received message on this side. */
 export type LocalSettlement = 'acknowledged' | 'completed' | 'rejected' | 'abandoned';
 
 export interface MessageView {
+  /**
+   * The message's identity for the TUI's whole run: unique across connections (each connection's client numbers
+   * its messages from 1 again). Every action on a row (settle, open, mark) goes through it.
+   */
+  uid: number;
+  /** Which device connection delivered it (Connections' generation) and to which device. */
+  connection: number;
+  deviceId: string;
   message: ReceivedMessage;
   size: number;
   settled?: LocalSettlement;
@@ -96,8 +118,12 @@ export interface State {
     messages: MessageView[];
     /** Every message received in this run, including those no longer held. */
     total: number;
-    /** Selected index into `messages`; undefined follows the tail. */
+    /** Selected index into `messages`; undefined follows the tail (the newest row is selected). */
     cursor?: number;
+    /** The next MessageView.uid. */
+    nextUid: number;
+    /** The connection (Connections' generation) that is open now, undefined while none is. */
+    connection?: number;
     queueDepth?: number;
   };
   send: {
@@ -128,7 +154,7 @@ export interface State {
 
 /** Stream events: batched, applied at most ~30 times a second. */
 export type StreamEvent =
-  | { type: 'received'; message: ReceivedMessage }
+  | { type: 'received'; message: ReceivedMessage; connection: number; deviceId: string }
   | { type: 'feedback'; batch: FeedbackBatch }
   | { type: 'send-started'; deviceId: string; message: OutgoingMessage; atMs: number }
   | { type: 'send-enqueued'; result: SendResult }
@@ -140,10 +166,12 @@ export type Action =
   | { type: 'pane'; pane: PaneId }
   | { type: 'overlay'; overlay: Overlay | undefined }
   | { type: 'notice'; notice: Notice | undefined }
+  /** `side` connected: a notice about it is no longer true. */
+  | { type: 'connected'; side: 'device' | 'service' }
   | { type: 'service'; patch: Partial<State['service']> }
   | { type: 'device'; patch: Partial<State['device']> }
   | { type: 'device-reset'; id: string | undefined; transport: DeviceTransport }
-  | { type: 'settled'; id: number; how: LocalSettlement }
+  | { type: 'settled'; uid: number; how: LocalSettlement }
   | { type: 'cursor'; list: 'device' | 'feedback'; cursor: number | undefined }
   | { type: 'form'; form: Form }
   | { type: 'focus'; focus: FieldId | undefined }

@@ -1,0 +1,116 @@
+/**
+ * Widths on a terminal: the display width of text (wide characters, emoji, combining marks) and table columns
+ * that fit a width by giving up the least important first. Pure functions.
+ *
+ * Terminals disagree about emoji sequences (a thumbs-up with a skin tone is 2 columns in one, 4 in another,
+ * and xterm.js draws it in 2 narrow cells). A line that is wider on the terminal than the layout thought wraps
+ * and scrolls the whole screen, so a cluster of several code points is counted at its widest: the sum of its
+ * code points' widths, or its own width when that is more. Such text may end a little short; it never wraps.
+ */
+import stringWidth from 'string-width';
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const ASCII = /^[\x20-\x7e]*$/;
+
+/** The columns one grapheme cluster may take, at most. */
+function clusterWidth(cluster: string): number {
+  const own = stringWidth(cluster);
+  if (cluster.length === 1) return own;
+  let sum = 0;
+  for (const cp of cluster) sum += stringWidth(cp);
+  return Math.max(own, sum);
+}
+
+/** The columns `text` may take on a terminal (see the top of this file). */
+export function displayWidth(text: string): number {
+  if (ASCII.test(text)) return text.length;
+  let width = 0;
+  for (const { segment } of segmenter.segment(text)) width += clusterWidth(segment);
+  return width;
+}
+
+/**
+ * `text` in at most `width` columns: cut at a grapheme boundary, with `…` when cut (`ellipsis`), and padded
+ * with spaces to exactly `width` when `pad`.
+ */
+export function fit(text: string, width: number, options: { pad?: boolean; ellipsis?: boolean } = {}): string {
+  const { pad = false, ellipsis = true } = options;
+  if (width <= 0) return '';
+  if (ASCII.test(text)) {
+    if (text.length > width) return ellipsis ? `${text.slice(0, width - 1)}…` : text.slice(0, width);
+    return pad ? text.padEnd(width) : text;
+  }
+  const room = ellipsis ? width - 1 : width;
+  let out = '';
+  let used = 0;
+  let cut = false;
+  let atRoom = '';
+  let usedAtRoom = 0;
+  for (const { segment } of segmenter.segment(text)) {
+    const w = clusterWidth(segment);
+    if (used + w > width) {
+      cut = true;
+      break;
+    }
+    out += segment;
+    used += w;
+    if (used <= room) {
+      atRoom = out;
+      usedAtRoom = used;
+    }
+  }
+  if (cut && ellipsis) {
+    out = `${atRoom}…`;
+    used = usedAtRoom + 1;
+  }
+  return pad && used < width ? out + ' '.repeat(width - used) : out;
+}
+
+/** A table column: its ideal width, the least it can shrink to, and how important it is to keep. */
+export interface ColumnSpec<Id extends string = string> {
+  id: Id;
+  /** Ideal width in columns. */
+  width: number;
+  /** It may shrink to this before any column is dropped (default: its width, it does not shrink). */
+  min?: number;
+  /** Higher is kept longer: the lowest-priority column shrinks, then goes first. */
+  priority: number;
+  /** Takes whatever width is left over (at most one column; its `width` is then its minimum). */
+  grow?: boolean;
+}
+
+/**
+ * The columns that fit in `total` columns with `gap` between each, in their given order, each with its width.
+ * First every column shrinks to its `min`, least important first; then the least important go (and what
+ * they leave goes back to those that shrank). The most important column stays even alone, cut to `total`.
+ */
+export function fitColumns<Id extends string>(specs: ReadonlyArray<ColumnSpec<Id>>, total: number, gap = 1): Array<{ id: Id; width: number }> {
+  const kept = specs.map((s) => ({ spec: s, width: s.width }));
+  const used = (): number => kept.reduce((n, c) => n + c.width, 0) + gap * Math.max(0, kept.length - 1);
+  const byPriority = [...kept].sort((a, b) => a.spec.priority - b.spec.priority);
+  for (const c of byPriority) {
+    if (used() <= total) break;
+    const min = c.spec.min ?? c.spec.width;
+    c.width = Math.max(min, c.width - (used() - total));
+  }
+  for (const c of byPriority) {
+    if (used() <= total || kept.length === 1) break;
+    kept.splice(kept.indexOf(c), 1);
+  }
+  if (kept.length === 1 && used() > total) (kept[0] as { width: number }).width = Math.max(0, total);
+  // Room that dropping freed goes back to the columns that shrank, most important first.
+  for (const c of [...kept].sort((a, b) => b.spec.priority - a.spec.priority)) {
+    const slack = total - used();
+    if (slack <= 0) break;
+    c.width += Math.min(slack, c.spec.width - c.width);
+  }
+  const grow = kept.find((c) => c.spec.grow);
+  if (grow) grow.width += Math.max(0, total - used());
+  return kept.map((c) => ({ id: c.spec.id, width: c.width }));
+}
+
+/** One table row: each column's text cut (no ellipsis: ASCII rows stay ASCII, which Ink draws fastest) to its width. */
+export function tableRow<Id extends string>(columns: ReadonlyArray<{ id: Id; width: number }>, cells: Partial<Record<Id, string>>, gap = 1): string {
+  const sep = ' '.repeat(gap);
+  return columns.map((c, i) => fit(cells[c.id] ?? '', c.width, { pad: i < columns.length - 1, ellipsis: false })).join(sep);
+}

@@ -1,0 +1,65 @@
+/** Display widths and table columns that fit the terminal (src/tui/layout.ts), and the Device pane's columns. */
+import { describe, expect, it } from 'vitest';
+import { displayWidth, fit, fitColumns } from '../../src/tui/layout.js';
+import { deviceColumns } from '../../src/tui/panes/device-pane.js';
+
+describe('display width', () => {
+  it('counts wide characters as two, combining marks as none, and emoji sequences at their widest', () => {
+    expect(displayWidth('abc')).toBe(3);
+    expect(displayWidth('漢字')).toBe(4);
+    expect(displayWidth('e\u0301')).toBe(1);
+    // A thumbs-up with a skin tone: 2 columns in some terminals, 4 in others; counted as 4 so it never wraps.
+    expect(displayWidth('👍🏽')).toBe(4);
+    expect(displayWidth('🙂')).toBe(2);
+  });
+
+  it('fits text to a width at grapheme boundaries, with an ellipsis when cut, padded on request', () => {
+    expect(fit('hello world', 5)).toBe('hell…');
+    expect(fit('hi', 5, { pad: true })).toBe('hi   ');
+    expect(fit('漢字漢字', 5)).toBe('漢字…');
+    expect(displayWidth(fit('👍🏽👍🏽👍🏽', 9, { pad: true }))).toBe(9);
+    expect(fit('👍🏽👍🏽', 5, { ellipsis: false })).toBe('👍🏽');
+    expect(fit('e\u0301e\u0301e\u0301', 2, { ellipsis: false })).toBe('e\u0301e\u0301');
+  });
+});
+
+describe('table columns', () => {
+  const specs = [
+    { id: 'a', width: 10, min: 5, priority: 1 },
+    { id: 'id', width: 16, min: 10, priority: 9 },
+    { id: 'b', width: 6, priority: 2 },
+    { id: 'rest', width: 8, priority: 5, grow: true },
+  ];
+
+  it('gives the growing column what is left when everything fits', () => {
+    expect(fitColumns(specs, 60)).toEqual([
+      { id: 'a', width: 10 },
+      { id: 'id', width: 16 },
+      { id: 'b', width: 6 },
+      { id: 'rest', width: 25 },
+    ]);
+  });
+
+  it('shrinks the least important first, then drops them; the most important goes last', () => {
+    expect(fitColumns(specs, 38)).toEqual([
+      { id: 'a', width: 5 },
+      { id: 'id', width: 16 },
+      { id: 'b', width: 6 },
+      { id: 'rest', width: 8 },
+    ]);
+    expect(fitColumns(specs, 30).map((c) => c.id)).toEqual(['id', 'b', 'rest']);
+    expect(fitColumns(specs, 12)).toEqual([{ id: 'id', width: 12 }]);
+    expect(fitColumns(specs, 8)).toEqual([{ id: 'id', width: 8 }]);
+  });
+
+  it('the Device pane keeps messageId at 60 columns and shows the device column only for several connections', () => {
+    const narrow = deviceColumns(60, true).map((c) => c.id);
+    expect(narrow).toContain('messageId');
+    expect(narrow).toContain('device');
+    expect(deviceColumns(120, false).map((c) => c.id)).toEqual(['time', 'mark', 'messageId', 'corrId', 'size', 'props', 'payload']);
+    for (const width of [40, 60, 80, 120]) {
+      const cols = deviceColumns(width, true);
+      expect(cols.reduce((n, c) => n + c.width, 0) + cols.length - 1).toBeLessThanOrEqual(width);
+    }
+  });
+});
