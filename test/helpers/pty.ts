@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
 
+const BSU = '\u001b[?2026h';
+const ESU = '\u001b[?2026l';
+
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export interface PtyOptions {
@@ -39,6 +42,8 @@ export class PtyApp {
   exitCode: number | undefined;
   /** How often waitFor looks at the screen. */
   pollMs = 15;
+  /** The terminal has parsed the start of a frame but not yet its end. */
+  private midFrame = false;
 
   constructor(args: string[], options: PtyOptions = {}) {
     const cols = options.cols ?? 100;
@@ -47,7 +52,13 @@ export class PtyApp {
     this.proc = pty.spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { name: 'xterm-256color', cols, rows, cwd: options.cwd ?? process.cwd(), env: options.env ?? cleanEnv() });
     this.proc.onData((data) => {
       this.output += data;
-      this.term.write(data);
+      // Ink wraps each frame in synchronized-output marks (BSU … ESU): a screen read inside one is half drawn.
+      const begin = data.lastIndexOf(BSU);
+      const end = data.lastIndexOf(ESU);
+      const open = begin > end ? true : end > begin ? false : undefined;
+      this.term.write(data, () => {
+        if (open !== undefined) this.midFrame = open;
+      });
     });
     this.exited = new Promise((resolve) => {
       this.proc.onExit((e) => {
@@ -86,7 +97,7 @@ export class PtyApp {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();
-      if (matches(screen)) return screen;
+      if (!this.midFrame && matches(screen)) return screen;
       if (this.exitCode !== undefined) throw new Error(`iot-c2d exited (${this.exitCode}) before the screen showed ${String(what)}\n--- screen ---\n${screen}\n--- output tail ---\n${JSON.stringify(this.output.slice(-400))}`);
       if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for the screen to show ${String(what)}\n--- screen ---\n${screen}`);
       await new Promise((r) => setTimeout(r, this.pollMs));
