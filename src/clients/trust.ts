@@ -4,6 +4,7 @@
  */
 import { Agent } from 'node:https';
 import type { AgentOptions } from 'node:https';
+import { isIP } from 'node:net';
 import { rootCertificates, connect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { splitHostPort } from '../core/connection-string.js';
@@ -14,6 +15,11 @@ export function caBundle(extraCaPem: string | undefined): string | undefined {
   return extraCaPem ? [...rootCertificates, extraCaPem.trim()].join('\n') : undefined;
 }
 
+/** The TLS server name for a host: none for an IP address (RFC 6066; Node warns), whose certificate names the IP. */
+export function sniFor(host: string): { servername?: string } {
+  return isIP(host) ? {} : { servername: host };
+}
+
 /**
  * One TLS handshake with the endpoint before the SDK tries, so that a refused connection, an unknown host or
  * an untrusted certificate is reported at once in one sentence, instead of after the SDK's minutes of retries.
@@ -21,7 +27,7 @@ export function caBundle(extraCaPem: string | undefined): string | undefined {
 export function probeTls(hostPort: string, defaultPort: number, ca: string | undefined, what: string, timeoutMs = 10_000): Promise<void> {
   const { host, port } = splitHostPort(hostPort, defaultPort);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, servername: host, ...(ca ? { ca } : {}), ALPNProtocols: [] });
+    const socket = connect({ host, port, ...sniFor(host), ...(ca ? { ca } : {}), ALPNProtocols: [] });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ClientError('unreachable', `No answer from ${host}:${port} within ${timeoutMs / 1000} s: check the ${what}'s HostName and that the hub is running.`));
@@ -59,7 +65,7 @@ export class HubAgent extends Agent {
     const { host, port } = splitHostPort(hostField, Number(options.port ?? 443));
     const socket = (Agent.prototype as unknown as { createConnection: (o: unknown, cb?: unknown) => Duplex & { setNoDelay?: (v: boolean) => void } }).createConnection.call(
       this,
-      { ...options, host, port, servername: host },
+      { ...options, host, port, ...sniFor(host), ...(isIP(host) ? { servername: undefined } : {}) },
       callback,
     );
     socket.setNoDelay?.(true);

@@ -40,7 +40,10 @@ export interface HubOptions {
   standardPorts?: boolean;
   /** Address to bind. Default 127.0.0.1 (and ::1 when the machine has it). */
   bind?: string;
-  /** Host name in tokens and connection strings. Default `localhost`. */
+  /**
+   * Host name in tokens, connection strings and the certificate. Default `localhost`. Microsoft's C SDK
+   * needs a name with a dot (it splits HostName at the first one): `127.0.0.1` works everywhere without DNS.
+   */
   hostName?: string;
   /** Delay before a feedback batch goes out (Azure waits up to 15 s). Default 0: at once. */
   feedbackDelayMs?: number;
@@ -103,7 +106,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     throw new Error(`A hub (pid ${running.pid}) is already running on ${stateDir}, port ${running.port}: use it, or give another --state-dir.`);
   }
 
-  const certificates = await ensureCertificates(stateDir);
+  const certificates = await ensureCertificates(stateDir, [hostName]);
   const store = new HubStore(stateDir);
   if (store.policies().length === 0) {
     for (const policy of DEFAULT_POLICIES) store.putPolicy({ ...policy, primaryKey: newKey(), secondaryKey: newKey() });

@@ -3,6 +3,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { redactConnectionString } from '../../core/connection-string.js';
 import { DEFAULT_PORT, defaultStateDir } from '../../hub/defaults.js';
@@ -14,6 +15,7 @@ interface HubArgs {
   'state-dir': string;
   device: string[];
   'standard-ports': boolean;
+  'host-name': string;
   'feedback-delay': number;
   'max-delivery-count': number;
   'show-keys': boolean;
@@ -36,7 +38,7 @@ function writeEnvFile(hub: Hub, devices: string[]): string {
 function describe(hub: Hub, devices: string[], showKeys: boolean, envFile: string): string {
   const show = (cs: string): string => (showKeys ? cs : redactConnectionString(cs));
   const lines = [
-    `iot-c2d local IoT Hub on ${hub.ports.map((p) => `localhost:${p}`).join(', ')} (MQTT, AMQP, HTTPS and WebSockets on each port)`,
+    `iot-c2d local IoT Hub on ${hub.ports.map((p) => `${hub.hostName}:${p}`).join(', ')} (MQTT, AMQP, HTTPS and WebSockets on each port)`,
     `State:   ${hub.stateDir}`,
     `CA:      ${hub.caPath}`,
     `Trust:   give your client this CA, e.g. NODE_EXTRA_CA_CERTS=${hub.caPath} node app.js`,
@@ -60,6 +62,11 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       .option('state-dir', { type: 'string', default: defaultStateDir(), defaultDescription: '$XDG_STATE_HOME/iot-c2d/hub', describe: 'Where devices, keys, the CA and queued messages are kept' })
       .option('device', { type: 'string', array: true, default: [] as string[], describe: 'Create this device if missing and print its connection string (repeatable)' })
       .option('standard-ports', { type: 'boolean', default: false, describe: 'Also listen on 5671 (AMQPS) and 443 (HTTPS), so HostName=localhost works unmodified' })
+      .option('host-name', {
+        type: 'string',
+        default: 'localhost',
+        describe: 'Host name in the connection strings, tokens and certificate (Microsoft\'s C SDK needs one with a dot: 127.0.0.1)',
+      })
       .option('feedback-delay', { type: 'number', default: 0, describe: 'Seconds to hold feedback before sending a batch (Azure: up to 15)' })
       .option('max-delivery-count', { type: 'number', default: 10, describe: 'Abandons before a message is dead-lettered (1-100)' })
       .option('show-keys', { type: 'boolean', default: false, describe: 'Print keys in full (otherwise masked, except in --json piped to a script; connection.env always holds them)' })
@@ -69,6 +76,9 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       .example('$0 hub --port 0 --json', 'Start on a free port and print the details for a script')
       .check((args) => {
         if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError(`--port ${args.port} is not a port: give 0-65535.`);
+        if (!/^[A-Za-z0-9.-]+$/.test(args['host-name']) && isIP(args['host-name']) === 0) {
+          throw new UsageError(`--host-name "${args['host-name']}" is not a host name: give one that resolves to this machine, e.g. localhost or 127.0.0.1.`);
+        }
         if (!(args['max-delivery-count'] >= 1 && args['max-delivery-count'] <= 100)) throw new UsageError('--max-delivery-count must be 1 to 100.');
         if (!(args['feedback-delay'] >= 0 && args['feedback-delay'] <= 60)) throw new UsageError('--feedback-delay must be 0 to 60 seconds.');
         return true;
@@ -80,6 +90,7 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       stateDir: args['state-dir'],
       port: args.port,
       standardPorts: args['standard-ports'],
+      hostName: args['host-name'],
       feedbackDelayMs: args['feedback-delay'] * 1000,
       maxDeliveryCount: args['max-delivery-count'],
       devices,
