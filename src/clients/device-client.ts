@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Client as SdkDeviceClient, Message as SdkMessage } from 'azure-iot-device';
-import { parseDeviceConnectionString } from '../core/connection-string.js';
+import { ConnectionStringError, parseDeviceConnectionString } from '../core/connection-string.js';
 import type { DeviceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
 import { explain } from './errors.js';
@@ -72,6 +72,8 @@ export interface DeviceClientOptions {
   autoComplete?: boolean;
   /** HTTP only: seconds between polls of the device-bound queue. Default 1. */
   httpPollSeconds?: number;
+  /** The device's certificate and private key (PEM), for a connection string with `x509=true`. */
+  x509?: { cert: string; key: string };
 }
 
 export class DeviceClient implements DeviceSide {
@@ -90,11 +92,28 @@ export class DeviceClient implements DeviceSide {
 
   private constructor(private readonly options: DeviceClientOptions) {
     this.cs = parseDeviceConnectionString(options.connectionString);
+    if (this.cs.x509 && !options.x509) {
+      throw new ConnectionStringError(`The device connection string has x509=true: give the device's certificate and key too (--cert <pem> --key <pem>).`);
+    }
+    if (!this.cs.x509 && options.x509) {
+      throw new ConnectionStringError('A certificate and key were given, but the device connection string has a SharedAccessKey: use HostName=…;DeviceId=…;x509=true with a certificate.');
+    }
     this.deviceId = this.cs.deviceId;
     this.transport = options.transport ?? 'mqtt';
     this.autoComplete = options.autoComplete ?? true;
     this.ca = caBundle(options.ca);
-    this.client = device.Client.fromConnectionString(options.connectionString, transportCtor(this.transport));
+    this.client = this.cs.x509
+      ? // fromConnectionString drops GatewayHostName for x509=true (docs/sdk-notes.md): build the provider with it.
+        device.Client.fromAuthenticationProvider(
+          new device.X509AuthenticationProvider({
+            host: this.cs.hostName,
+            deviceId: this.cs.deviceId,
+            ...(this.cs.gatewayHostName ? { gatewayHostName: this.cs.gatewayHostName } : {}),
+            x509: options.x509,
+          } as never),
+          transportCtor(this.transport),
+        )
+      : device.Client.fromConnectionString(options.connectionString, transportCtor(this.transport));
     // No SDK retries: a refusal is reported at once. With no retry, the SDK also stays silent when the
     // connection drops (it emits 'disconnect' only after retries fail), but it asks the policy first: that
     // question is how this wrapper learns of a lost connection.
@@ -105,7 +124,18 @@ export class DeviceClient implements DeviceSide {
       },
       nextRetryTimeout: () => 0,
     } as never);
-    this.client.on('disconnect', (err?: Error) => this.lost(err ? this.explain(err).message : 'the hub closed the connection'));
+    // The SDK's 'disconnect' carries a results.Disconnected whose transportObj is the error.
+    this.client.on('disconnect', (event?: { transportObj?: unknown }) => {
+      const err = event && typeof event === 'object' && 'transportObj' in event ? event.transportObj : event;
+      this.lost(err ? this.explain(err).message : 'the hub closed the connection');
+    });
+    // The HTTP transport's receive errors (a 401 from polling, say) end at the SDK's Client in a debug line:
+    // listen to the transport itself, or a refused device would look connected forever.
+    if (this.transport === 'http') {
+      (this.client as unknown as { _transport: { on(event: 'error', fn: (err: Error) => void): void } })._transport.on('error', (err: Error) => {
+        if (this.link.get().status === 'connected') this.lost(this.explain(err).message);
+      });
+    }
     this.client.on('error', (err: Error) => this.lost(this.explain(err).message));
   }
 
@@ -177,7 +207,7 @@ export class DeviceClient implements DeviceSide {
   }
 
   private explain(err: unknown): ClientError {
-    return explain(err, { what: 'device connection string', deviceId: this.deviceId });
+    return explain(err, { what: 'device connection string', deviceId: this.deviceId, ...(this.cs.x509 ? { x509: true } : {}) });
   }
 
   /** Connects and subscribes, or rejects with a ClientError; the callers set the state. */
@@ -186,6 +216,8 @@ export class DeviceClient implements DeviceSide {
     try {
       await probeTls(gateway, DEFAULT_PORTS[this.transport], this.ca, 'device connection string');
       const options: Record<string, unknown> = this.ca ? { ca: this.ca } : {};
+      // X.509: the certificate goes on every TLS connection (for the WebSocket transports, the one upgraded).
+      if (this.options.x509) Object.assign(options, { cert: this.options.x509.cert, key: this.options.x509.key });
       if (this.transport === 'http') {
         options.http = {
           agent: new HubAgent({ ...(this.ca ? { ca: this.ca } : {}), gateway }),

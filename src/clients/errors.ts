@@ -68,6 +68,8 @@ export interface ErrorContext {
   what: string;
   deviceId?: string;
   keyName?: string;
+  /** The device authenticates with an X.509 certificate (`x509=true`), not a key. */
+  x509?: boolean;
 }
 
 /** Turns whatever the SDK threw into a ClientError with one sentence. */
@@ -88,15 +90,19 @@ function classify(err: unknown, context: ErrorContext): ClientError {
   const device = context.deviceId ? `device '${context.deviceId}'` : 'the device';
   const text = [e.message, e.amqpError?.message, detail].join(' ');
 
-  if (/certificate|self.signed|unable to verify/i.test(text)) {
-    return new ClientError('certificate', `The hub's TLS certificate is not trusted: pass the hub's CA with --ca <file> (iot-c2d hub prints its path).`);
-  }
   if (name === 'UnauthorizedError' || condition === 'amqp:unauthorized-access' || e.response?.statusCode === 401 || /Not authorized|Bad username or password/.test(text)) {
     const who = context.keyName ? `policy "${context.keyName}"` : device;
     // The hub's own reason, when the SDK kept it (CBS status-description), rather than the SDK's wrapping.
     const reason = [detail, e.message].find((t) => t && !/^(AMQP Transport|mqtt\.js returned|Connection refused|Failure on first connection)/.test(t));
     const why = reason ? ` (${reason.replace(/\.$/, '')})` : '';
+    if (context.x509) {
+      return new ClientError('unauthorized', `The hub refused the certificate of ${who}${why}: check --cert/--key, and the device's registration (thumbprint, or a CA the hub trusts and CN = device id).`);
+    }
     return new ClientError('unauthorized', `The hub refused the key of ${who}${why}: check SharedAccessKey in the ${context.what}.`);
+  }
+  // After the refusals: the hub's reason for refusing a device certificate may well say "certificate".
+  if (/certificate|self.signed|unable to verify/i.test(text)) {
+    return new ClientError('certificate', `The hub's TLS certificate is not trusted: pass the hub's CA with --ca <file> (iot-c2d hub prints its path).`);
   }
   if (name === 'DeviceNotFoundError' || condition === 'amqp:not-found') {
     return new ClientError('device-not-found', `${capitalise(device)} is not registered on this hub: create it (iot-c2d device create ${context.deviceId ?? '<id>'}) or check the id.`);

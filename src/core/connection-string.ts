@@ -14,7 +14,10 @@ export interface DeviceConnectionString {
   kind: 'device';
   hostName: string;
   deviceId: string;
-  key: string;
+  /** The device's key; absent when the device authenticates with an X.509 certificate (`x509=true`). */
+  key?: string;
+  /** `x509=true`: the device presents a certificate (given apart: `--cert`/`--key`) instead of a key. */
+  x509?: true;
   /** Where the socket goes when it differs from HostName (`host[:port]`), as the SDK's GatewayHostName. */
   gatewayHostName?: string;
   /** The policy the key belongs to, when the string names one (`SharedAccessKeyName`). */
@@ -26,7 +29,7 @@ export class ConnectionStringError extends Error {
 }
 
 const SERVICE_SHAPE = 'HostName=<hub>.azure-devices.net;SharedAccessKeyName=<policy>;SharedAccessKey=<key>';
-const DEVICE_SHAPE = 'HostName=<hub>.azure-devices.net;DeviceId=<id>;SharedAccessKey=<key>';
+const DEVICE_SHAPE = 'HostName=<hub>.azure-devices.net;DeviceId=<id>;SharedAccessKey=<key> (or x509=true with a certificate)';
 
 function fields(text: string, what: string): Map<string, string> {
   const map = new Map<string, string>();
@@ -83,12 +86,22 @@ export function parseDeviceConnectionString(text: string, what = 'device connect
   const hostName = need(map, 'HostName', what, DEVICE_SHAPE);
   checkHostName(hostName, what);
   const deviceId = need(map, 'DeviceId', what, DEVICE_SHAPE);
-  if (map.has('x509') || map.has('SharedAccessSignature')) {
-    throw new ConnectionStringError(`The ${what} uses ${map.has('x509') ? 'x509' : 'a SharedAccessSignature'}; iot-c2d needs SharedAccessKey: ${DEVICE_SHAPE}.`);
+  if (map.has('SharedAccessSignature')) {
+    throw new ConnectionStringError(`The ${what} uses a SharedAccessSignature; iot-c2d needs SharedAccessKey or x509=true: ${DEVICE_SHAPE}.`);
   }
-  const key = need(map, 'SharedAccessKey', what, DEVICE_SHAPE);
-  checkKey(key, what);
-  const result: DeviceConnectionString = { kind: 'device', hostName, deviceId, key };
+  const x509 = map.get('x509');
+  if (x509 !== undefined && x509.toLowerCase() !== 'true') {
+    throw new ConnectionStringError(`The ${what} has x509=${x509}: the only value is x509=true (the device presents a certificate), or leave it out and give SharedAccessKey.`);
+  }
+  if (x509 !== undefined && map.has('SharedAccessKey')) {
+    throw new ConnectionStringError(`The ${what} has both x509=true and SharedAccessKey: keep one (x509=true with --cert/--key, or the key).`);
+  }
+  const result: DeviceConnectionString = { kind: 'device', hostName, deviceId };
+  if (x509 !== undefined) result.x509 = true;
+  else {
+    result.key = need(map, 'SharedAccessKey', what, DEVICE_SHAPE);
+    checkKey(result.key, what);
+  }
   const gateway = map.get('GatewayHostName');
   if (gateway) {
     checkHostName(gateway, what);
@@ -110,6 +123,7 @@ export function formatX509DeviceConnectionString(cs: { hostName: string; deviceI
 }
 
 export function formatDeviceConnectionString(cs: Omit<DeviceConnectionString, 'kind'>): string {
+  if (cs.x509 || cs.key === undefined) return formatX509DeviceConnectionString(cs);
   const gateway = cs.gatewayHostName ? `;GatewayHostName=${cs.gatewayHostName}` : '';
   const keyName = cs.keyName ? `;SharedAccessKeyName=${cs.keyName}` : '';
   return `HostName=${cs.hostName};DeviceId=${cs.deviceId}${keyName};SharedAccessKey=${cs.key}${gateway}`;

@@ -1,9 +1,13 @@
 /**
  * Shared access signatures checked as IoT Hub checks them: HMAC over `sr` + "\n" + `se` with a policy key
  * (when the token names one with `skn`) or the device's own key, expiry, and the audience (the token's
- * resource must cover what is accessed).
+ * resource must cover what is accessed). X.509 devices prove themselves with the certificate of their TLS
+ * connection instead (device-certificates.ts); either way the result is a Grant.
  */
+import type { X509Certificate } from 'node:crypto';
 import { parseSasToken, signedWith } from '../core/sas.js';
+import { certificateProblem } from './device-certificates.js';
+import type { PeerCertificate } from './device-certificates.js';
 import type { DeviceIdentity, Right, SharedAccessPolicy } from './model.js';
 
 /** What a verified token allows. */
@@ -26,7 +30,24 @@ export class Authenticator {
     private readonly hostNames: readonly string[],
     private readonly policies: () => readonly SharedAccessPolicy[],
     private readonly device: (deviceId: string) => DeviceIdentity | undefined,
+    /** CAs registered for CA-signed device certificates. */
+    private readonly deviceCas: () => readonly X509Certificate[] = () => [],
   ) {}
+
+  /**
+   * Authenticates device `deviceId` by the certificate its TLS connection presented (no token: the device
+   * SDK sends none when it uses X.509). The grant lasts until the certificate expires.
+   */
+  verifyCertificate(deviceId: string, peer: PeerCertificate | undefined, nowMs = Date.now()): AuthResult {
+    if (!peer) return { ok: false, reason: `No credentials for device '${deviceId}': neither a SAS token nor a client certificate.` };
+    const device = this.device(deviceId);
+    if (!device) return { ok: false, reason: `Device '${deviceId}' is not registered on this hub.` };
+    if (device.status !== 'enabled') return { ok: false, reason: `Device '${deviceId}' is disabled.` };
+    const problem = certificateProblem(device, peer, this.deviceCas(), nowMs);
+    if (problem) return { ok: false, reason: problem };
+    const resource = `${this.hostNames[0]}/devices/${deviceId}`;
+    return { ok: true, grant: { rights: new Set(['DeviceConnect']), deviceId, principal: `x509:${deviceId}`, resource, expiresAtMs: Date.parse(peer.leaf.validTo) } };
+  }
 
   /** Verifies a token string. `nowMs` is injectable for tests. */
   verify(token: string, nowMs = Date.now()): AuthResult {

@@ -2,13 +2,15 @@
  * The embedded IoT Hub: `startHub(options)` starts it (in-process, on an ephemeral port if asked) and
  * returns what clients need to reach it. See docs/architecture.md for how the parts fit.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import type { X509Certificate } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { formatDeviceConnectionString, formatServiceConnectionString, formatX509DeviceConnectionString } from '../core/connection-string.js';
 import { LIMITS } from '../core/types.js';
 import { createAmqpServer } from './amqp/server.js';
 import { Authenticator } from './auth.js';
 import { C2dQueues } from './c2d-queue.js';
+import { deviceTestCaPaths, readCertificates, thumbprintOf } from './device-certificates.js';
 import type { HubContext } from './context.js';
 import { FeedbackQueue } from './feedback-queue.js';
 import { createHttpServer } from './http/server.js';
@@ -30,6 +32,8 @@ export { readHubInstance } from './instance-file.js';
 export type { HubInstance } from './instance-file.js';
 export type { DeviceIdentity } from './model.js';
 export { HubError } from './errors.js';
+export { ensureDeviceTestCa, makeDeviceCa, makeDeviceCertificate, readCertificates, thumbprintOf } from './device-certificates.js';
+export type { IssuedCertificate } from './device-certificates.js';
 
 export interface HubOptions {
   /** Where the hub keeps its state (SQLite, certificates). Default: `defaultStateDir()`. */
@@ -55,6 +59,11 @@ export interface HubOptions {
   defaultTtlMs?: number;
   /** Devices to create when missing. */
   devices?: string[];
+  /**
+   * PEM certificates of CAs that sign device certificates (`iot-c2d hub --device-ca`): a device of type
+   * certificateAuthority whose certificate chains to one of them, with CN = its id, is let in.
+   */
+  deviceCas?: string[];
   /** Receives one line per notable event (refused connections, bad frames). Never keys. */
   log?: (line: string) => void;
 }
@@ -78,6 +87,8 @@ export interface Hub {
   deviceConnectionString(deviceId: string): string;
   /** Creates the device if missing and returns it. */
   ensureDevice(deviceId: string): DeviceIdentity;
+  /** The CAs device certificates may chain to: those given in `deviceCas`, then the state directory's test CA. */
+  deviceCas(): Array<{ subject: string; thumbprint: string }>;
   /** Messages waiting in a device's C2D queue. */
   queueDepth(deviceId: string): number;
   stop(): Promise<void>;
@@ -106,6 +117,15 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     throw new Error(`A hub (pid ${running.pid}) is already running on ${stateDir}, port ${running.port}: use it, or give another --state-dir.`);
   }
 
+  const givenCas = (options.deviceCas ?? []).flatMap((pem, i) => readCertificates(pem, `Device CA ${i + 1}`));
+  // The test device CA (`iot-c2d device create --x509 ca`) may be made while the hub runs: look for it until found.
+  let testCa: X509Certificate[] = [];
+  const deviceCas = (): X509Certificate[] => {
+    const path = deviceTestCaPaths(stateDir).cert;
+    if (testCa.length === 0 && existsSync(path)) testCa = readCertificates(readFileSync(path, 'utf8'), path);
+    return [...givenCas, ...testCa];
+  };
+
   const certificates = await ensureCertificates(stateDir, [hostName]);
   const store = new HubStore(stateDir);
   if (store.policies().length === 0) {
@@ -124,7 +144,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     registry,
     queues,
     feedback,
-    auth: new Authenticator([hostName, 'localhost', '127.0.0.1'], () => policies, (id) => registry.get(id)),
+    auth: new Authenticator([hostName, 'localhost', '127.0.0.1'], () => policies, (id) => registry.get(id), deviceCas),
     presence: new Presence(),
     log,
   };
@@ -209,6 +229,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
       return formatDeviceConnectionString({ hostName, deviceId, key: device.primaryKey, ...gateway });
     },
     ensureDevice,
+    deviceCas: () => deviceCas().map((ca) => ({ subject: ca.subject.replace(/\n/g, ', '), thumbprint: thumbprintOf(ca) })),
     queueDepth: (deviceId) => queues.depth(deviceId),
     stop: () => {
       stopped ??= (async () => {

@@ -33,8 +33,33 @@ export interface TlsListener {
   destroyConnections(): void;
 }
 
+/**
+ * SERVER-side options: ask each client for a certificate, and finish the handshake whether it presents none
+ * (services, SAS devices) or one that chains to no CA Node knows (X.509 devices: self-signed, or signed by a
+ * CA registered with the hub). Each transport then authorises the certificate after the handshake, for the
+ * device it names (device-certificates.ts), as IoT Hub does; a handshake refusal would reach the SDK as a
+ * socket error instead of its UnauthorizedError.
+ *
+ * This is NOT clients skipping verification of the hub: they still verify the hub's certificate against its
+ * CA (clients/trust.ts). On a Node TLS server, `requestCert` alone (with the default `rejectUnauthorized`)
+ * fails the handshake of every client without a certificate (checked on Node 20: the client gets
+ * ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED), and a `ca` list does not change that, so the server has to be
+ * told to accept an unverified client certificate and leave the decision to the code after the handshake.
+ */
+const CLIENT_CERTIFICATE_REQUESTED_AND_CHECKED_AFTER_HANDSHAKE = {
+  requestCert: true,
+  // eslint-disable-next-line no-restricted-syntax -- server side only: accept an unverified CLIENT certificate, authorised per transport after the handshake (see above)
+  rejectUnauthorized: false,
+} as const;
+
 export function createTlsServer(tls: { certPem: string; keyPem: string }, handlers: ProtocolHandlers, log: (line: string) => void): TlsListener {
-  const server = createServer({ cert: tls.certPem, key: tls.keyPem, noDelay: true, minVersion: 'TLSv1.2' });
+  const server = createServer({
+    cert: tls.certPem,
+    key: tls.keyPem,
+    noDelay: true,
+    minVersion: 'TLSv1.2',
+    ...CLIENT_CERTIFICATE_REQUESTED_AND_CHECKED_AFTER_HANDSHAKE,
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     socket.setNoDelay(true);

@@ -4,6 +4,7 @@
  * everything else. Each WebSocket becomes a stream for the protocol's server, as a TLS socket would.
  */
 import type { Server } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Duplex } from 'node:stream';
 
@@ -11,7 +12,7 @@ export const WEBSOCKET_PATH = '/$iothub/websocket';
 
 export function serveWebSockets(
   http: Server,
-  handlers: { mqtt(stream: Duplex): void; amqp(stream: Duplex, remote?: string): void },
+  handlers: { mqtt(stream: Duplex, tlsSocket?: TLSSocket): void; amqp(stream: Duplex, remote?: string, tlsSocket?: TLSSocket): void },
   log: (line: string) => void,
 ): WebSocketServer {
   const wss = new WebSocketServer({
@@ -27,10 +28,12 @@ export function serveWebSockets(
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    // The TLS socket the HTTP request came on: its client certificate authenticates X.509 devices.
+    const tlsSocket = req.socket as TLSSocket;
     wss.handleUpgrade(req, socket, head, (ws) => {
       const protocol = protocolOf(ws.protocol);
-      if (protocol === 'mqtt') handlers.mqtt(createWebSocketStream(ws));
-      else if (protocol === 'amqp') handlers.amqp(createWebSocketStream(ws), `${req.socket.remoteAddress ?? 'client'}:${req.socket.remotePort ?? ''} over WebSocket`);
+      if (protocol === 'mqtt') handlers.mqtt(createWebSocketStream(ws), tlsSocket);
+      else if (protocol === 'amqp') handlers.amqp(createWebSocketStream(ws), `${req.socket.remoteAddress ?? 'client'}:${req.socket.remotePort ?? ''} over WebSocket`, tlsSocket);
       else {
         log(`websocket: no subprotocol mqtt or AMQPWSB10 offered; closing`);
         ws.close(1002, 'subprotocol mqtt or AMQPWSB10 required');

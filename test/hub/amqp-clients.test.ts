@@ -23,7 +23,7 @@ afterAll(async () => hub?.dispose());
 
 const inAnHour = (): number => Math.floor(Date.now() / 1000) + 3600;
 const serviceToken = (): string => createSasToken('localhost', parseServiceConnectionString(hub.serviceConnectionString()).key, inAnHour(), 'iothubowner');
-const deviceToken = (id: string): string => createSasToken(`localhost/devices/${id}`, parseDeviceConnectionString(hub.deviceConnectionString(id)).key, inAnHour());
+const deviceToken = (id: string): string => createSasToken(`localhost/devices/${id}`, parseDeviceConnectionString(hub.deviceConnectionString(id)).key as string, inAnHour());
 
 /** A client mechanism as rhea drives it: `start` hands over the initial response. */
 const mechanism = (response: Buffer) => () => ({ start: (done: (err: unknown, response: Buffer) => void) => done(undefined, response) });

@@ -47,7 +47,7 @@ describe('refused credentials', () => {
 
   it('an expired device token is refused', async () => {
     const cs = parseDeviceConnectionString(hub.deviceConnectionString('dev1'));
-    const expired = createSasToken('localhost/devices/dev1', cs.key, Math.floor(Date.now() / 1000) - 60);
+    const expired = createSasToken('localhost/devices/dev1', cs.key as string, Math.floor(Date.now() / 1000) - 60);
     const client = deviceSdk.Client.fromSharedAccessSignature(expired, Mqtt);
     // fromSharedAccessSignature takes the host from the token; the socket must go to the test port.
     await client.setOptions({ ca: caBundle(hub.caPem) } as never);
@@ -97,7 +97,7 @@ describe('AMQP links need a token that grants them', () => {
 
   it('with only a device token, neither attaches; the device link of that device does', async () => {
     const amqp = await rawAmqp(hub);
-    const key = parseDeviceConnectionString(hub.deviceConnectionString('dev1')).key;
+    const key = parseDeviceConnectionString(hub.deviceConnectionString('dev1')).key as string;
     expect(await amqp.putToken(createSasToken('localhost/devices/dev1', key, Math.floor(Date.now() / 1000) + 600), 'localhost%2Fdevices%2Fdev1')).toBe(200);
     expect((await amqp.attach('sender', service)).outcome).toBe('amqp:unauthorized-access');
     expect((await amqp.attach('receiver', feedback)).outcome).toBe('amqp:unauthorized-access');

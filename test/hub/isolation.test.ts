@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => hub?.dispose());
 
 function connectAs(deviceId: string): Promise<mqtt.MqttClient> {
-  const key = parseDeviceConnectionString(hub.deviceConnectionString(deviceId)).key;
+  const key = parseDeviceConnectionString(hub.deviceConnectionString(deviceId)).key as string;
   const client = mqtt.connect({
     protocol: 'mqtts',
     host: 'localhost',
@@ -73,7 +73,7 @@ it('closes the connection of a device that publishes to a C2D topic', async () =
 });
 
 it('refuses a client id that differs from the device in the username (CONNACK 2)', async () => {
-  const key = parseDeviceConnectionString(hub.deviceConnectionString('dev1')).key;
+  const key = parseDeviceConnectionString(hub.deviceConnectionString('dev1')).key as string;
   const client = mqtt.connect({
     protocol: 'mqtts',
     host: 'localhost',

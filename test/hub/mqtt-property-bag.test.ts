@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => hub?.dispose());
 
 async function subscribe(deviceId: string): Promise<{ client: mqtt.MqttClient; topics: Collector<string> }> {
-  const key = parseDeviceConnectionString(hub.deviceConnectionString(deviceId)).key;
+  const key = parseDeviceConnectionString(hub.deviceConnectionString(deviceId)).key as string;
   const client = await mqtt.connectAsync({
     protocol: 'mqtts',
     host: 'localhost',

@@ -30,7 +30,7 @@ afterAll(async () => hub?.dispose());
 it('keeps the first outcome of a delivery settled twice, ignores an unknown delivery, and keeps the link', async () => {
   const { service, feedback } = await openService(hub);
   const amqp = await rawAmqp(hub);
-  const key = parseDeviceConnectionString(hub.deviceConnectionString('twice')).key;
+  const key = parseDeviceConnectionString(hub.deviceConnectionString('twice')).key as string;
   expect(await amqp.putToken(createSasToken('localhost/devices/twice', key, Math.floor(Date.now() / 1000) + 600), 'localhost%2Fdevices%2Ftwice')).toBe(200);
   const receiver = amqp.connection.open_receiver({ source: { address: '/devices/twice/messages/devicebound' }, autoaccept: false });
   const arrived = new Collector<EventContext>();

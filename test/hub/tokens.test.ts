@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => hub?.dispose());
 
 function token(deviceId: string, seconds: number): string {
-  const key = parseDeviceConnectionString(hub.deviceConnectionString(deviceId)).key;
+  const key = parseDeviceConnectionString(hub.deviceConnectionString(deviceId)).key as string;
   return createSasToken(`localhost/devices/${deviceId}`, key, Math.floor(Date.now() / 1000) + seconds);
 }
 

@@ -35,6 +35,8 @@ export type Outcome = 'accepted' | 'released' | 'rejected' | 'modified';
 export interface LinkRoute {
   /** The right the link needs, for the refusal message. */
   needs: string;
+  /** The device a device link is for: a client certificate on the connection may authenticate it (X.509). */
+  deviceId?: string;
   authorized(state: AmqpConnectionState, nowMs: number): boolean;
   opened(): void;
   closed(): void;
@@ -159,6 +161,7 @@ function deviceC2dRoute(ctx: HubContext, sender: Sender, deviceId: string): Link
   };
   return {
     needs: `DeviceConnect for device '${deviceId}'`,
+    deviceId,
     authorized: deviceGranted(ctx, deviceId),
     opened: () => {
       ctx.registry.touch(deviceId);
@@ -183,6 +186,7 @@ function deviceC2dRoute(ctx: HubContext, sender: Sender, deviceId: string): Link
 function telemetryRoute(ctx: HubContext, deviceId: string): LinkRoute {
   return {
     needs: `DeviceConnect for device '${deviceId}'`,
+    deviceId,
     authorized: deviceGranted(ctx, deviceId),
     opened: () => undefined,
     closed: () => undefined,
@@ -206,6 +210,7 @@ function twinResponseRoute(ctx: HubContext, sender: Sender, deviceId: string): L
   };
   return {
     needs: `DeviceConnect for device '${deviceId}'`,
+    deviceId,
     authorized: deviceGranted(ctx, deviceId),
     opened: () => senders().set(deviceId, sender),
     closed: () => {
@@ -223,6 +228,7 @@ const EMPTY_TWIN = JSON.stringify({ desired: { $version: 1 }, reported: { $versi
 function twinRequestRoute(ctx: HubContext, connection: Connection, deviceId: string): LinkRoute {
   return {
     needs: `DeviceConnect for device '${deviceId}'`,
+    deviceId,
     authorized: deviceGranted(ctx, deviceId),
     opened: () => undefined,
     closed: () => undefined,

@@ -2,7 +2,9 @@
  * AMQP 1.0 on rhea, as IoT Hub serves it, one part per connection: SASL or none (`sasl.ts`), claims-based
  * security (`$cbs` put-token, `cbs.ts`), and links routed by address (`links.ts`). A link is attached only
  * when a token on its connection grants what it needs; otherwise it is refused with
- * `amqp:unauthorized-access`. A token that expires without being renewed ends the connection.
+ * `amqp:unauthorized-access`. A token that expires without being renewed ends the connection. An X.509
+ * device puts no token: the client certificate of its TLS connection authorises links for the device their
+ * address names.
  *
  * Every ATTACH reply echoes the peer's termini (uAMQP and Qpid Proton read a missing one as a refusal); a
  * refused link gets an attach with a null terminus on the hub's side, then a detach with the error
@@ -11,8 +13,10 @@
 import type { Connection, ConnectionOptions, Delivery, EventContext, Message, Receiver, Sender } from 'rhea';
 import rhea from 'rhea';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type { Grant } from '../auth.js';
 import type { HubContext } from '../context.js';
+import { peerCertificateOf } from '../device-certificates.js';
 import { CBS_ADDRESS, cbsReply, putToken } from './cbs.js';
 import { linkAddress } from './convert.js';
 import type { Link } from './convert.js';
@@ -31,11 +35,16 @@ export interface AmqpConnectionState {
   expiryTimer?: NodeJS.Timeout;
   /** `amqp#3`, for log lines. */
   label: string;
+  /** The TLS connection it came on (for WebSockets, the one upgraded), whose client certificate may authenticate a device. */
+  tlsSocket?: TLSSocket;
 }
 
 export interface AmqpServer {
-  /** Serves one client stream (a TLS socket, or a WebSocket stream with subprotocol AMQPWSB10). */
-  handle(socket: Duplex, remote?: string): void;
+  /**
+   * Serves one client stream (a TLS socket, or a WebSocket stream with subprotocol AMQPWSB10 and the TLS
+   * socket it was upgraded from).
+   */
+  handle(socket: Duplex, remote?: string, tlsSocket?: TLSSocket): void;
 }
 
 export function createAmqpServer(ctx: HubContext): AmqpServer {
@@ -139,7 +148,15 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     const route = routeLink(ctx, link, address);
     if (typeof route === 'string') return refuse(link, 'amqp:not-found', route);
     if (!route.authorized(state, Date.now())) {
-      return refuse(link, 'amqp:unauthorized-access', `No token on this connection grants ${route.needs}: put one on $cbs first.`);
+      // An X.509 device: no token, its certificate authorises links for the device the address names.
+      const peer = route.deviceId === undefined ? undefined : peerCertificateOf(state.tlsSocket);
+      if (!peer || route.deviceId === undefined) {
+        return refuse(link, 'amqp:unauthorized-access', `No token on this connection grants ${route.needs}: put one on $cbs first.`);
+      }
+      const result = ctx.auth.verifyCertificate(route.deviceId, peer);
+      if (!result.ok) return refuse(link, 'amqp:unauthorized-access', result.reason);
+      admit(link.connection, result.grant);
+      if (!route.authorized(state, Date.now())) return refuse(link, 'amqp:unauthorized-access', `The certificate does not grant ${route.needs}.`);
     }
     echoTermini(link, 'both');
     state.routes.set(link, route);
@@ -200,9 +217,11 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
   container.on('error', (err: Error) => ctx.log(`amqp: ${err.message}`));
 
   return {
-    handle: (socket, remote) => {
+    handle: (socket, remote, tlsSocket) => {
       const connection = container.create_connection(connectionOptions);
       (connection as unknown as { accept(socket: Duplex): void }).accept(socket);
+      const tls = tlsSocket ?? (socket instanceof TLSSocket ? socket : undefined);
+      if (tls) stateOf(connection).tlsSocket = tls;
       const label = stateOf(connection).label;
       const client = `${label} (${remote ?? remoteOf(socket) ?? 'client'})`;
       useMechanisms(ctx, connection, socket, { label: client, admit: (grant) => admit(connection, grant) });

@@ -2,14 +2,20 @@
  * IoT Hub's HTTPS API, over the TLS sockets the listener hands in: the identity registry, the C2D purge,
  * and the device-bound endpoints of the SDK's HTTP device transport. Errors use IoT Hub's body,
  * `{"Message":"ErrorCode:<Code>;<text>"}`, which the SDK maps to its error classes.
+ *
+ * Every request is authenticated before it is routed (an unauthenticated one gets 401 whatever it asks for):
+ * by the SAS token of its Authorization header or, when it has none, by the client certificate of its TLS
+ * connection, for the device its path names (X.509 devices send no Authorization header).
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { Grant } from '../auth.js';
 import { grantsDevice, grantsService } from '../auth.js';
 import type { HubContext } from '../context.js';
+import { peerCertificateOf } from '../device-certificates.js';
 import { HubError } from '../errors.js';
 import type { HubErrorCode } from '../errors.js';
 import type { Right } from '../model.js';
@@ -117,10 +123,16 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   throw new HubError('ArgumentInvalid', 'The request body is not a JSON object.');
 }
 
-function authorize(ctx: HubContext, req: IncomingMessage): Grant {
+/** The SAS token of the Authorization header, or else the client certificate for the device the path names. */
+function authenticate(ctx: HubContext, req: IncomingMessage, pathDeviceId: string | undefined): Grant {
   const header = req.headers.authorization;
-  if (!header) throw new HubError('Unauthorized', 'No Authorization header: send a SharedAccessSignature.');
-  const result = ctx.auth.verify(header);
+  const peer = header ? undefined : peerCertificateOf(req.socket as TLSSocket);
+  if (!header && !peer) throw new HubError('Unauthorized', 'No Authorization header: send a SharedAccessSignature.');
+  const result = header
+    ? ctx.auth.verify(header)
+    : pathDeviceId === undefined
+      ? { ok: false as const, reason: 'A client certificate authenticates a device: the path must name it (/devices/{id}/...).' }
+      : ctx.auth.verifyCertificate(pathDeviceId, peer);
   if (!result.ok) {
     ctx.log(`https: ${req.method} ${req.url?.split('?')[0]} refused: ${result.reason}`);
     throw new HubError('Unauthorized', result.reason);
@@ -128,12 +140,12 @@ function authorize(ctx: HubContext, req: IncomingMessage): Grant {
   return result.grant;
 }
 
-function requireService(ctx: HubContext, req: IncomingMessage, right: Right): void {
-  if (!grantsService(authorize(ctx, req), right)) throw new HubError('Unauthorized', `This operation needs ${right}; the token does not grant it.`);
+function requireService(grant: Grant, right: Right): void {
+  if (!grantsService(grant, right)) throw new HubError('Unauthorized', `This operation needs ${right}; the ${grant.principal.startsWith('x509:') ? 'certificate' : 'token'} does not grant it.`);
 }
 
-function requireDevice(ctx: HubContext, req: IncomingMessage, deviceId: string): void {
-  if (!grantsDevice(authorize(ctx, req), deviceId)) throw new HubError('Unauthorized', `The token does not let device '${deviceId}' connect.`);
+function requireDevice(grant: Grant, deviceId: string): void {
+  if (!grantsDevice(grant, deviceId)) throw new HubError('Unauthorized', `The ${grant.principal.startsWith('x509:') ? 'certificate' : 'token'} does not let device '${deviceId}' connect.`);
 }
 
 function decodeSegment(segment: string): string {
@@ -153,25 +165,27 @@ async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse
   const parts = url.pathname.split('/').filter((p, i) => i > 0 && (p !== '' || i === 1));
   const method = req.method ?? 'GET';
   checkDeclaredSize(req);
+  const pathDeviceId = parts[0] === 'devices' && parts[1] ? decodeSegment(parts[1]) : undefined;
+  const grant = authenticate(ctx, req, pathDeviceId);
   if (parts[0] !== 'devices') throw new HttpError('NotFound', `No resource ${url.pathname} on this hub.`);
 
   // GET /devices (list)
   if (parts.length === 1 || (parts.length === 2 && parts[1] === '')) {
     if (method !== 'GET') throw new HttpError('MethodNotAllowed', `${method} is not allowed on /devices.`);
-    requireService(ctx, req, 'RegistryRead');
+    requireService(grant, 'RegistryRead');
     const top = Number(url.searchParams.get('top') ?? 1000);
     return sendJson(res, 200, ctx.registry.list().slice(0, top).map((d) => deviceJson(ctx, d)));
   }
-  const deviceId = decodeSegment(parts[1] as string);
+  const deviceId = pathDeviceId as string;
 
   if (parts.length === 2) {
     if (method === 'GET') {
-      requireService(ctx, req, 'RegistryRead');
+      requireService(grant, 'RegistryRead');
       const device = ctx.registry.require(deviceId);
       return sendJson(res, 200, deviceJson(ctx, device), { ETag: `"${device.etag}"` });
     }
     if (method === 'PUT') {
-      requireService(ctx, req, 'RegistryWrite');
+      requireService(grant, 'RegistryWrite');
       const input = deviceInput(deviceId, await readJson(req));
       const ifMatch = req.headers['if-match'];
       const device = ifMatch === undefined ? ctx.registry.create(input) : ctx.registry.update(input, unquote(ifMatch));
@@ -179,7 +193,7 @@ async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse
       return sendJson(res, 200, deviceJson(ctx, device), { ETag: `"${device.etag}"` });
     }
     if (method === 'DELETE') {
-      requireService(ctx, req, 'RegistryWrite');
+      requireService(grant, 'RegistryWrite');
       ctx.registry.delete(deviceId, unquote(req.headers['if-match']));
       ctx.queues.removeDevice(deviceId);
       ctx.feedback.dropDevice(deviceId);
@@ -192,7 +206,7 @@ async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse
 
   // DELETE /devices/{id}/commands: purge the C2D queue.
   if (parts.length === 3 && parts[2] === 'commands' && method === 'DELETE') {
-    requireService(ctx, req, 'ServiceConnect');
+    requireService(grant, 'ServiceConnect');
     ctx.registry.require(deviceId);
     const purged = ctx.queues.purge(deviceId);
     return sendJson(res, 200, { totalMessagesPurged: purged, deviceId, moduleId: null });
@@ -200,7 +214,7 @@ async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse
 
   // The device-bound endpoints of the HTTP device transport.
   if (parts[2] === 'messages' && parts[3]?.toLowerCase() === 'devicebound') {
-    requireDevice(ctx, req, deviceId);
+    requireDevice(grant, deviceId);
     ctx.registry.touch(deviceId);
     if (parts.length === 4 && method === 'GET') return receive(ctx, res, deviceId);
     const lockToken = parts[4] ? decodeSegment(parts[4]) : '';

@@ -1,6 +1,7 @@
 /**
  * Device MQTT (3.1.1) on aedes. aedes speaks the protocol; IoT Hub's policy is injected through its hooks:
- * CONNECT checks the SAS token in the password, a device may subscribe only to its own C2D topic and
+ * CONNECT checks the SAS token in the password (or, with no password, the client certificate of the TLS
+ * connection, for X.509 devices), a device may subscribe only to its own C2D topic and
  * publish only telemetry, and a C2D message goes out at QoS 1, its PUBACK completing it.
  *
  * The C2D queue is the only store of messages: aedes's "outgoing" persistence is replaced by a tracker
@@ -13,7 +14,9 @@ import memoryPersistenceModule from 'aedes-persistence';
 import type { AedesMemoryPersistence } from 'aedes-persistence';
 import { Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { grantsDevice } from '../auth.js';
+import { peerCertificateOf } from '../device-certificates.js';
 import type { C2dConsumer } from '../c2d-queue.js';
 import type { HubContext } from '../context.js';
 import type { LockedMessage } from '../model.js';
@@ -90,13 +93,17 @@ class MqttDelivery implements C2dConsumer {
 }
 
 export interface MqttServer {
-  /** Serves one client stream (a TLS socket or a WebSocket stream). */
-  handle(stream: Duplex): void;
+  /**
+   * Serves one client stream: a TLS socket, or a WebSocket stream with the TLS socket it was upgraded from
+   * (whose client certificate authenticates X.509 devices).
+   */
+  handle(stream: Duplex, tlsSocket?: TLSSocket): void;
   close(): Promise<void>;
 }
 
 export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
   const sessions = new WeakMap<Client, Session>();
+  const tlsSockets = new WeakMap<Client, TLSSocket>();
 
   // aedes-persistence is CommonJS whose types claim an ES default export: the module itself is the factory.
   const persistence = (memoryPersistenceModule as unknown as () => AedesMemoryPersistence)();
@@ -133,7 +140,9 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
       const who = deviceFromUsername(username);
       if (typeof who === 'string') return refuse(client, who, 5, done);
       if (client.id !== who.deviceId) return refuse(client, `client id "${client.id}" must equal the device id "${who.deviceId}"`, 2, done);
-      const result = ctx.auth.verify(password?.toString('utf8') ?? '');
+      // The device SDK sends no password when it authenticates with a certificate.
+      const peer = password?.length ? undefined : peerCertificateOf(tlsSockets.get(client));
+      const result = peer ? ctx.auth.verifyCertificate(who.deviceId, peer) : ctx.auth.verify(password?.toString('utf8') ?? '');
       if (!result.ok) return refuse(client, result.reason, 5, done);
       if (!grantsDevice(result.grant, who.deviceId)) return refuse(client, `the token does not let "${who.deviceId}" connect`, 5, done);
       sessions.set(client, { deviceId: who.deviceId, expiresAtMs: result.grant.expiresAtMs });
@@ -224,8 +233,10 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
   });
 
   return {
-    handle: (stream) => {
+    handle: (stream, tlsSocket) => {
       const client = broker.handle(stream);
+      const tls = tlsSocket ?? (stream instanceof TLSSocket ? stream : undefined);
+      if (tls) tlsSockets.set(client, tls);
       stream.once('close', () => {
         if (!accounted.has(client)) ctx.log('mqtt: a client closed its connection before sending a complete CONNECT');
       });
