@@ -7,14 +7,14 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createRequire } from 'node:module';
 import { ConnectionStringError } from '../core/connection-string.js';
-import { deviceCommand } from './commands/device.js';
+import { DEVICE_SUBCOMMANDS, deviceCommand } from './commands/device.js';
 import { feedbackCommand } from './commands/feedback.js';
 import { hubCommand } from './commands/hub.js';
 import { purgeCommand } from './commands/purge.js';
 import { receiveCommand } from './commands/receive.js';
 import { sendCommand } from './commands/send.js';
 import { tuiCommand } from './commands/tui.js';
-import { EXIT, UsageError, fail } from './usage.js';
+import { EXIT, UsageError, choiceError, fail, unknownSubcommand } from './usage.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -43,6 +43,8 @@ export async function main(argv: string[]): Promise<void> {
     .fail((message, err) => {
       if (err instanceof UsageError || err instanceof ConnectionStringError) throw err;
       if (err) throw new UsageError(err.message);
+      const sentence = unknownSubcommand(argv, { device: DEVICE_SUBCOMMANDS }) ?? choiceError(message);
+      if (sentence) throw new UsageError(sentence);
       throw new UsageError(`${message} (iot-c2d --help lists commands and options)`);
     });
   try {

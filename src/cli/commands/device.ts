@@ -161,6 +161,9 @@ const listCommand: CommandModule<object, CommonArgs> = {
   },
 };
 
+/** The device subcommands, for the error on any other word (usage.ts unknownSubcommand). */
+export const DEVICE_SUBCOMMANDS = ['create', 'list', 'show', 'delete'] as const;
+
 export const deviceCommand: CommandModule = {
   command: 'device <command>',
   describe: "Manage the hub's devices: create, list, show, delete",
