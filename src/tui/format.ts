@@ -1,4 +1,4 @@
-/** How values are written on screen: times, sizes, payload previews, fixed-width cells. */
+/** How values are written on screen: times, sizes, latencies, payload previews, link states (widths: layout.ts). */
 import type { LinkState } from '../clients/types.js';
 
 /** `HH:MM:SS.mmm`, local time. */
@@ -14,9 +14,14 @@ export function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** A latency in at most 8 columns: `4.2 ms`, `512 ms`, `9999 ms`, `12.5 s`, `734 s`, `2.1 h`. */
 export function ms(n: number | undefined): string {
   if (n === undefined) return '';
-  return n < 10 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`;
+  if (n < 10) return `${n.toFixed(1)} ms`;
+  if (n < 10_000) return `${Math.round(n)} ms`;
+  if (n < 100_000) return `${(n / 1000).toFixed(1)} s`;
+  if (n < 3_600_000) return `${Math.round(n / 1000)} s`;
+  return `${(n / 3_600_000).toFixed(1)} h`;
 }
 
 function isUtf8(payload: Buffer): boolean {
@@ -80,25 +85,6 @@ export function payloadLines(payload: Buffer): { kind: 'json' | 'text' | 'binary
     lines.push(`${i.toString(16).padStart(6, '0')}  ${hex(chunk).padEnd(47)}  ${ascii}`);
   }
   return { kind: 'binary', lines };
-}
-
-/** Cut or pad to exactly `width` columns (one column per code point; good enough for ids and previews). */
-export function cell(text: string, width: number): string {
-  if (width <= 0) return '';
-  const chars = [...text];
-  if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
-  return text + ' '.repeat(width - chars.length);
-}
-
-/** Cut or pad to exactly `width` columns without an ellipsis (table columns: ASCII stays ASCII). */
-export function col(text: string, width: number): string {
-  const chars = [...text];
-  return chars.length >= width ? chars.slice(0, width).join('') : text + ' '.repeat(width - chars.length);
-}
-
-export function cut(text: string, width: number): string {
-  const chars = [...text];
-  return chars.length > width ? `${chars.slice(0, Math.max(0, width - 1)).join('')}…` : text;
 }
 
 export function linkText(state: LinkState): string {

@@ -66,6 +66,22 @@ export function fit(text: string, width: number, options: { pad?: boolean; ellip
   return pad && used < width ? out + ' '.repeat(width - used) : out;
 }
 
+/** The end of `text` in at most `width` columns, with `…` in front when cut (a line scrolled to its caret). */
+export function fitTail(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (displayWidth(text) <= width) return text;
+  const clusters = [...segmenter.segment(text)].map((s) => s.segment);
+  let out = '';
+  let used = 1;
+  for (let i = clusters.length - 1; i >= 0; i--) {
+    const w = clusterWidth(clusters[i] as string);
+    if (used + w > width) break;
+    out = (clusters[i] as string) + out;
+    used += w;
+  }
+  return `…${out}`;
+}
+
 /** A table column: its ideal width, the least it can shrink to, and how important it is to keep. */
 export interface ColumnSpec<Id extends string = string> {
   id: Id;

@@ -27,7 +27,8 @@ async function send(app: PtyApp, payload: string): Promise<string> {
   await app.waitFor(/› Payload/);
   await app.key(K.ctrl('u'));
   await app.key(paste(payload));
-  await app.waitFor(new RegExp(`› Payload\\s+${payload}`));
+  // A long payload scrolls to the caret at its end.
+  await app.waitFor((s) => s.split('\n').some((l) => l.startsWith('› Payload') && l.includes(payload.slice(-12).trim())));
   await app.key(K.ctrl('s'));
   const screen = await app.waitFor(new RegExp(`✓ Enqueued (\\S+) for`));
   return /✓ Enqueued (\S+) for/.exec(screen)![1]!;
@@ -152,4 +153,91 @@ describe('iot-c2d tui acts on the message the user sees', () => {
       app.kill();
     }
   });
+
+  it('the tutorial\'s three sends from the form are message_0, message_1, message_2; P purges the queue and the header shows 0', async () => {
+    const app = embedded();
+    try {
+      await app.waitFor(/device demo-device mqtt ● connected/);
+      await app.waitFor(/service ● connected/);
+      // The device offline, so the messages wait in its queue.
+      await app.key('x');
+      await app.waitFor('disconnected by you');
+      await app.key('2');
+      await app.waitFor(/› Payload/);
+      await app.key(paste('{"service client sent a message": 12.3}'));
+      await app.key(K.tab);
+      await app.waitFor(/› Message id/);
+      await app.key(paste('message_0'));
+      for (const id of ['message_0', 'message_1', 'message_2']) {
+        await app.waitFor(new RegExp(`› Message id\\s+${id}`));
+        await app.key(K.ctrl('s'));
+        await app.waitFor(`✓ Enqueued ${id} for demo-device`);
+      }
+      await app.waitFor(/› Message id\s+message_3/);
+      await app.key(K.esc);
+      await app.key('3');
+      const feedback = await app.waitFor(/message_2/);
+      expect(feedback).toMatch(/enqueued .*message_0/);
+      expect(feedback).toMatch(/enqueued .*message_1/);
+      await app.key('1');
+      await app.waitFor('queue 3/50');
+      await app.key('P');
+      await app.waitFor('Purge the C2D queue of demo-device? 3 queued messages are lost');
+      await app.key('2');
+      await app.waitFor('Purged 3 messages from the C2D queue of demo-device.');
+      await app.waitFor('queue 0/50');
+      await app.key('3');
+      await app.waitFor(/Purged .*message_2/);
+      await app.key('q');
+      expect((await app.exited).exitCode).toBe(0);
+    } finally {
+      app.kill();
+    }
+  });
+
+  for (const [cols, rows] of [
+    [60, 20],
+    [80, 24],
+  ] as const) {
+    it(`${cols}×${rows} with an emoji payload: the header and tab bar stay on top, messageId columns stay`, async () => {
+      const app = embedded({ cols, rows });
+      const top = (screen: string): void => {
+        const lines = screen.split('\n');
+        expect(lines[0]).toMatch(/^iot-c2d hub local/);
+        expect(lines[1]).toMatch(/^device demo-device/);
+        expect(lines[2]).toMatch(/^ 1 Device/);
+        expect(lines).toHaveLength(rows);
+      };
+      try {
+        await app.waitFor(/device demo-device mqtt ● connected/);
+        await app.waitFor(/service ● connected/);
+        const payload = `thumbs 👍🏽 up, 漢字, cafe\u0301, ${'long text '.repeat(12)}`;
+        const id = await send(app, payload);
+        top(app.screen());
+        await app.key(K.esc);
+        await app.key('1');
+        const device = await app.waitFor(/thumbs/);
+        top(device);
+        expect(device).toContain(id.slice(0, 10));
+        await app.key(K.enter);
+        const details = await app.waitFor((s) => s.includes(`Message ${id.slice(0, 10)}`) && s.includes('System properties'));
+        top(details);
+        await app.key(K.esc);
+        await app.key('3');
+        const feedback = await app.waitFor(/Success/);
+        top(feedback);
+        // The row names its message: the messageId column is the last to go.
+        expect(feedback.split('\n').find((l) => l.includes('Success') && l.includes('full'))).toContain(id.slice(0, 8));
+        await app.key('?');
+        const help = await app.waitFor('Keys (esc');
+        top(help);
+        expect(help.split('\n')[4]).toMatch(/Keys \(esc or \? closes/);
+        await app.key(K.esc);
+        await app.key('q');
+        expect((await app.exited).exitCode).toBe(0);
+      } finally {
+        app.kill();
+      }
+    });
+  }
 });

@@ -13,8 +13,8 @@ import type { MessageView, Overlay, PromptPurpose } from '../state/types.js';
 function Frame({ title, height, width, children }: { title: string; height: number; width: number; children: React.ReactNode }): React.JSX.Element {
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" height={height} width={width} paddingX={1} overflow="hidden">
-      <Text bold color="cyan">
-        {title}
+      <Text bold color="cyan" wrap="truncate-end">
+        {fit(title, Math.max(1, width - 4))}
       </Text>
       {children}
     </Box>
@@ -102,7 +102,7 @@ export function DetailsOverlay({ view, scroll, height, width }: { view: MessageV
     <Frame title={`Message ${view.message.messageId ?? `#${view.uid}`} (↑↓ scroll, esc close)`} height={height} width={width}>
       {lines.slice(top, top + room).map((l, i) => (
         <Text key={`${top + i}`} wrap="truncate-end">
-          {l === '' ? ' ' : l}
+          {l === '' ? ' ' : fit(l, Math.max(1, width - 4))}
         </Text>
       ))}
     </Frame>

@@ -1,6 +1,7 @@
 /** The bottom two lines: the latest notice, and the key hints of where the user is (from the keymap). */
 import { Box, Text } from 'ink';
 import { displayKey } from '../keymap/bindings.js';
+import { fit } from '../layout.js';
 import type { CommandId } from '../keymap/bindings.js';
 import { hints } from '../keymap/dispatch.js';
 import type { KeyContext } from '../keymap/dispatch.js';
@@ -9,11 +10,13 @@ import type { Notice } from '../state/types.js';
 const COLORS = { info: undefined, warning: 'yellow', error: 'red' } as const;
 
 export function StatusBar({ ctx, notice, unavailable, width }: { ctx: KeyContext; notice: Notice | undefined; unavailable: (id: CommandId) => string | undefined; width: number }): React.JSX.Element {
-  const items = hints(ctx);
+  // `? help` first: whatever the width, it is on screen.
+  const all = hints(ctx);
+  const items = [...all.filter((b) => b.id === 'help'), ...all.filter((b) => b.id !== 'help')];
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end" color={notice ? COLORS[notice.level] : undefined}>
-        {notice ? notice.text : ' '}
+        {notice ? fit(notice.text, width) : ' '}
       </Text>
       <Text wrap="truncate-end">
         {items.map((b, i) => {

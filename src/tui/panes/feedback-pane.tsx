@@ -1,6 +1,8 @@
 /** One row per message sent in this run (and feedback for messages sent elsewhere), with latencies. */
 import { Box, Text } from 'ink';
-import { cell, clock, ms } from '../format.js';
+import { clock, ms } from '../format.js';
+import { fit, fitColumns, tableRow } from '../layout.js';
+import type { ColumnSpec } from '../layout.js';
 import { feedbackSummary, visibleRows } from '../selectors.js';
 import type { FeedbackRow, RowStatus, State } from '../state/types.js';
 import { windowOf } from './device-pane.js';
@@ -18,17 +20,46 @@ const STATUS_COLOR: Partial<Record<RowStatus, string>> = {
 };
 const ACK_SHORT = { none: 'none', positive: 'pos', negative: 'neg', full: 'full' } as const;
 
-function line(row: FeedbackRow, wide: boolean, width: number): string {
-  const status = row.mine ? row.status : `${row.status} (elsewhere)`;
-  const head = `${cell(row.sentMs ? clock(row.sentMs) : '', 12)} ${cell(row.ack ? ACK_SHORT[row.ack] : '', 4)} ${cell(status, 21)} ${cell(ms(row.enqueueLatency), 7)} ${cell(ms(row.receiptLatency), 7)} ${cell(ms(row.feedbackLatency), 7)} `;
-  const device = wide ? `${cell(row.deviceId, 12)} ` : '';
-  return cell(head + device + row.messageId, width);
+type ColumnId = 'sent' | 'ack' | 'status' | 'enqueue' | 'device' | 'fback' | 'to' | 'messageId';
+
+/** The columns, most important kept longest: the messageId goes last, then the status. */
+const COLUMNS: ReadonlyArray<ColumnSpec<ColumnId>> = [
+  { id: 'sent', width: 12, min: 8, priority: 2 },
+  { id: 'ack', width: 4, priority: 3 },
+  { id: 'status', width: 21, min: 9, priority: 9 },
+  { id: 'enqueue', width: 8, priority: 4 },
+  { id: 'device', width: 8, priority: 5 },
+  { id: 'fback', width: 8, priority: 6 },
+  { id: 'to', width: 12, min: 8, priority: 1 },
+  { id: 'messageId', width: 12, priority: 10, grow: true },
+];
+const TITLES: Record<ColumnId, string> = { sent: 'sent', ack: 'ack', status: 'status', enqueue: 'enqueue', device: 'device', fback: 'fback', to: 'to device', messageId: 'messageId' };
+
+/** The Feedback pane's columns at `width` (the "to device" column only from 100 columns). */
+export function feedbackColumns(width: number): Array<{ id: ColumnId; width: number }> {
+  return fitColumns(
+    COLUMNS.filter((c) => c.id !== 'to' || width >= 100),
+    width,
+  );
+}
+
+function line(row: FeedbackRow, columns: ReadonlyArray<{ id: ColumnId; width: number }>): string {
+  return tableRow(columns, {
+    sent: row.sentMs ? clock(row.sentMs) : '',
+    ack: row.ack ? ACK_SHORT[row.ack] : '',
+    status: row.mine ? row.status : `${row.status} (elsewhere)`,
+    enqueue: ms(row.enqueueLatency),
+    device: ms(row.receiptLatency),
+    fback: ms(row.feedbackLatency),
+    to: row.deviceId,
+    messageId: row.messageId,
+  });
 }
 
 export function FeedbackPane({ state, height, width }: { state: State; height: number; width: number }): React.JSX.Element {
   const rows = visibleRows(state);
   const { counts, medianMs } = feedbackSummary(state);
-  const wide = width >= 100;
+  const columns = feedbackColumns(width);
   const remote = !state.local && state.service.feedbackEnabled;
   const listHeight = Math.max(1, height - 4 - (remote ? 1 : 0));
   const { start, selected } = windowOf(rows.length, state.feedback.cursor, listHeight);
@@ -47,20 +78,20 @@ export function FeedbackPane({ state, height, width }: { state: State; height: n
         </Text>
       ) : null}
       <Text dimColor wrap="truncate-end">
-        {`${cell('sent', 12)} ${cell('ack', 4)} ${cell('status', 21)} ${cell('enqueue', 7)} ${cell('device', 7)} ${cell('fback', 7)} ${wide ? `${cell('to device', 12)} ` : ''}messageId`}
+        {tableRow(columns, TITLES)}
       </Text>
       {visible.length === 0 ? (
         <Text dimColor>{state.feedback.rows.size === 0 ? 'Send a message from the Send pane (2): its fate shows here.' : 'No row matches the filter (/ for the next one).'}</Text>
       ) : (
         visible.map((row, i) => (
           <Text key={row.messageId} inverse={start + i === selected && state.feedback.cursor !== undefined} color={STATUS_COLOR[row.status]} wrap="truncate-end">
-            {line(row, wide, width)}
+            {line(row, columns)}
           </Text>
         ))
       )}
       <Box flexGrow={1} />
       <Text wrap="truncate-end" dimColor>
-        {current ? `${current.messageId} → ${current.deviceId}${current.note ? `: ${current.note}` : current.record ? `: ${current.record.description}` : ''}` : ' '}
+        {current ? fit(`${current.messageId} → ${current.deviceId}${current.note ? `: ${current.note}` : current.record ? `: ${current.record.description}` : ''}`, width) : ' '}
       </Text>
     </Box>
   );

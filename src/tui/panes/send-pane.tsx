@@ -1,6 +1,6 @@
 /** The form, the result of the last send, and the recent sends. */
 import { Box, Text } from 'ink';
-import { cut } from '../format.js';
+import { displayWidth, fit, fitTail } from '../layout.js';
 import { cursorLine } from '../state/edit.js';
 import { checkForm } from '../state/form.js';
 import type { FieldCheck, FieldId } from '../state/form.js';
@@ -10,19 +10,16 @@ const LABEL = 18;
 const NOTICE_COLORS = { info: 'green', warning: 'yellow', error: 'red' } as const;
 
 /**
- * The text on either side of the caret, in `width` columns (one per code point): a line too long for them
- * scrolls so that the caret and a few characters after it stay in view; `…` marks a cut end.
+ * The text on either side of the caret, in `width` columns (display width: emoji and CJK take two): a line too
+ * long for them scrolls so that the caret and a few characters after it stay in view; `…` marks a cut end.
  */
 function aroundCaret(value: string, cursor: number, width: number): [string, string] {
-  const chars = [...value];
-  const at = [...value.slice(0, cursor)].length;
-  if (chars.length <= width) return [chars.slice(0, at).join(''), chars.slice(at).join('')];
-  const after = Math.max(1, Math.min(8, Math.floor(width / 4)));
-  const start = Math.max(0, Math.min(at - (width - 1 - after), chars.length - width));
-  const shown = chars.slice(start, start + width);
-  if (start > 0) shown[0] = '…';
-  if (start + width < chars.length) shown[width - 1] = '…';
-  return [shown.slice(0, at - start).join(''), shown.slice(at - start).join('')];
+  const before = value.slice(0, cursor);
+  const after = value.slice(cursor);
+  if (displayWidth(value) <= width) return [before, after];
+  const ahead = Math.min(displayWidth(after), Math.max(1, Math.min(8, Math.floor(width / 4))));
+  const shownBefore = fitTail(before, width - ahead);
+  return [shownBefore, fit(after, width - displayWidth(shownBefore))];
 }
 
 /** One line of the form; `cursor` (an offset into `value`) places the caret when it has focus. */
@@ -30,7 +27,7 @@ function Field({ label, value, placeholder, focused, cursor, check, width }: { l
   const shown = value === '' && !focused && placeholder ? placeholder : value;
   const room = Math.max(8, width - LABEL - 2 - (check ? Math.min(48, check.text.length + 3) : 0));
   // The caret takes a column of its own.
-  const [before, after] = focused ? aroundCaret(shown.replace(/\n/g, '⏎'), cursor ?? shown.length, room - 1) : [cut(shown.replace(/\n/g, '⏎'), room - 1), ''];
+  const [before, after] = focused ? aroundCaret(shown.replace(/\n/g, '⏎'), cursor ?? shown.length, room - 1) : [fit(shown.replace(/\n/g, '⏎'), room - 1), ''];
   return (
     <Text wrap="truncate-end">
       <Text color={focused ? 'cyan' : undefined} bold={focused}>
@@ -113,7 +110,7 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
       {form.properties.map((p, i) => (
         <Field key={`prop${i}`} label={`Property ${i + 1}`} value={p} placeholder="key=value" focused={f(`prop:${i}`)} cursor={s.cursor} check={checks[`prop:${i}`]} width={width} />
       ))}
-      <Text>
+      <Text wrap="truncate-end">
         {' '.repeat(LABEL)}
         <Button label="+ add property" focused={f('addProperty')} />
         <Text dimColor>{'  ctrl+n add, ctrl+d remove'}</Text>
@@ -143,14 +140,14 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
         {s.repeat?.running ? <Text color="yellow">{`  ${s.repeat.started}/${s.repeat.total} sent, ${s.repeat.enqueued} enqueued, ${s.repeat.refused} refused (ctrl+x stops)`}</Text> : null}
       </Text>
       <Text wrap="truncate-end" color={s.result ? NOTICE_COLORS[s.result.level] : undefined}>
-        {s.result?.text ?? ' '}
+        {s.result ? fit(s.result.text, width) : ' '}
       </Text>
       {recentRoom > 0 && s.recent.length > 0 ? (
         <>
           <Text dimColor>Recent sends (ctrl+r puts one back in the form):</Text>
           {s.recent.slice(0, recentRoom - 1).map((r, i) => (
             <Text key={`${r.messageId}-${r.atMs}-${i}`} wrap="truncate-end" dimColor={i !== s.recall}>
-              {`  ${i === s.recall ? '›' : ' '} ${r.outcome.level === 'error' ? '✗' : r.outcome.level === 'warning' ? '!' : '✓'} ${r.deviceId} ${r.messageId}  ${cut(r.form.payload.replace(/\n/g, '⏎'), 30)}`}
+              {fit(`  ${i === s.recall ? '›' : ' '} ${r.outcome.level === 'error' ? '✗' : r.outcome.level === 'warning' ? '!' : '✓'} ${r.deviceId} ${r.messageId}  ${fit(r.form.payload.replace(/\n/g, '⏎'), 30)}`, width)}
             </Text>
           ))}
         </>
