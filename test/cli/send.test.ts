@@ -52,7 +52,7 @@ describe('send: usage errors exit 2 with one line', () => {
     ['a $. name (an MQTT system property)', ['--prop', '$.mid=zzz'], /^iot-c2d: Property name "\$\.mid" is reserved: names starting with "\$\." are IoT Hub's system properties/],
     ['--wait with --ack none', ['--wait', '--ack', 'none'], /^iot-c2d: --wait waits for each message's feedback, and --ack none asks for none on delivery/],
     ['--timeout without --wait', ['--timeout', '5'], /^iot-c2d: --timeout is how long --wait waits for feedback: add --wait, or drop --timeout\./],
-    ['an unknown --ack', ['--ack', 'maybe'], /^iot-c2d: --ack "maybe" is not one of its choices: give none, positive, negative, full\.$/],
+    ['an unknown --ack', ['--ack', 'maybe'], /^iot-c2d: --ack "maybe" is not one of its choices: give none, positive, negative, full\.\n$/],
     ['--count 0', ['--count', '0'], /^iot-c2d: --count 0 is not a positive whole number\./],
   ];
   it.each(cases)('%s', async (_name, extra, message) => {
