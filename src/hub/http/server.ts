@@ -249,8 +249,16 @@ function receive(ctx: HubContext, res: ServerResponse, deviceId: string): void {
   if (message.correlationId !== undefined) headers['iothub-correlationid'] = message.correlationId;
   if (message.userId !== undefined) headers['iothub-userid'] = message.userId;
   if (message.expirySet) headers['iothub-expiry'] = new Date(message.expiryMs).toISOString();
-  if (message.contentType !== undefined) headers['iothub-contenttype'] = message.contentType;
-  if (message.contentEncoding !== undefined) headers['iothub-contentencoding'] = message.contentEncoding;
+  // Microsoft's C SDK reads a C2D message's content type and encoding from `ContentType` / `ContentEncoding`
+  // (iothubtransporthttp.c, IOTHUB_CONTENT_TYPE_C2D; case-sensitive); the iothub- names are what devices send.
+  if (message.contentType !== undefined) {
+    headers['iothub-contenttype'] = message.contentType;
+    headers.ContentType = message.contentType;
+  }
+  if (message.contentEncoding !== undefined) {
+    headers['iothub-contentencoding'] = message.contentEncoding;
+    headers.ContentEncoding = message.contentEncoding;
+  }
   const raw: string[] = [];
   for (const [name, value] of Object.entries(headers)) raw.push(name, value);
   for (const [name, value] of message.properties) raw.push(`iothub-app-${name}`, value);
