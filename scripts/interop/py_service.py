@@ -6,7 +6,7 @@ IoTHubRegistryManager.send_c2d_message (uAMQP underneath), then prints {"event":
 The properties dict is the SDK's: messageId, correlationId, contentType, contentEncoding are
 system properties, every other key (iothub-ack among them) an application property.
 Trust: uAMQP loads its CA bundle from certifi.where() (it ignores SSL_CERT_FILE), so
-scripts/interop/run.mjs makes that file hold the hub's CA; see README "Python programs".
+scripts/interop/run.mjs makes that file hold the hub's CA; see README.md, "Interop with Microsoft's SDKs".
 """
 import json
 import logging
