@@ -14,7 +14,7 @@ import { createSasToken } from '../core/sas.js';
 import { explain } from './errors.js';
 import type { ClientError } from './errors.js';
 import { HubAgent, caBundle } from './trust.js';
-import type { DeviceInfo, RegistrySide } from './types.js';
+import type { DeviceInfo, NewDeviceAuth, RegistrySide } from './types.js';
 
 const require = createRequire(import.meta.url);
 const iothub = require('azure-iothub') as typeof import('azure-iothub');
@@ -34,7 +34,7 @@ interface SdkDevice {
   connectionState?: string;
   cloudToDeviceMessageCount?: number;
   generationId?: string;
-  authentication?: { symmetricKey?: { primaryKey?: string; secondaryKey?: string } };
+  authentication?: { type?: string; symmetricKey?: { primaryKey?: string | null; secondaryKey?: string | null } };
 }
 
 function toInfo(device: SdkDevice): DeviceInfo {
@@ -48,6 +48,7 @@ function toInfo(device: SdkDevice): DeviceInfo {
   const keys = device.authentication?.symmetricKey;
   if (keys?.primaryKey) info.primaryKey = keys.primaryKey;
   if (keys?.secondaryKey) info.secondaryKey = keys.secondaryKey;
+  if (device.authentication?.type) info.authType = device.authentication.type;
   return info;
 }
 
@@ -65,8 +66,15 @@ export class RegistryClient implements RegistrySide {
     (this.registry as unknown as { _restApiClient: { setOptions(o: unknown): void } })._restApiClient.setOptions({ http: { agent: this.agent } });
   }
 
-  async create(deviceId: string): Promise<DeviceInfo> {
-    return this.call(deviceId, async () => toInfo((await this.registry.create({ deviceId, status: 'enabled' })).responseBody as SdkDevice));
+  async create(deviceId: string, auth?: NewDeviceAuth): Promise<DeviceInfo> {
+    const authentication =
+      auth?.type === 'selfSigned'
+        ? { type: 'selfSigned', x509Thumbprint: { primaryThumbprint: auth.primaryThumbprint } }
+        : auth?.type === 'certificateAuthority'
+          ? { type: 'certificateAuthority' }
+          : undefined;
+    const device = { deviceId, status: 'enabled', ...(authentication ? { authentication } : {}) };
+    return this.call(deviceId, async () => toInfo((await this.registry.create(device as never)).responseBody as SdkDevice));
   }
 
   async get(deviceId: string): Promise<DeviceInfo> {
@@ -91,10 +99,11 @@ export class RegistryClient implements RegistrySide {
   deviceConnectionString(info: DeviceInfo): string {
     const hostName = this.cs.hostName.replace(/:\d+$/, '');
     const gateway = this.options.deviceGateway ?? (hostName === this.cs.hostName ? undefined : this.cs.hostName);
+    const x509 = info.authType === 'selfSigned' || info.authType === 'certificateAuthority';
     return formatDeviceConnectionString({
       hostName,
       deviceId: info.deviceId,
-      key: info.primaryKey ?? '',
+      ...(x509 ? { x509: true as const } : { key: info.primaryKey ?? '' }),
       ...(gateway ? { gatewayHostName: gateway } : {}),
     });
   }

@@ -97,10 +97,15 @@ export interface DeviceInfo {
   generationId: string;
   primaryKey?: string;
   secondaryKey?: string;
+  /** `sas` (keys), `selfSigned` (X.509 thumbprint) or `certificateAuthority` (X.509, CA-signed). */
+  authType?: string;
 }
 
+/** How a new device authenticates: keys (the default), or an X.509 certificate. */
+export type NewDeviceAuth = { type: 'selfSigned'; primaryThumbprint: string } | { type: 'certificateAuthority' };
+
 export interface RegistrySide {
-  create(deviceId: string): Promise<DeviceInfo>;
+  create(deviceId: string, auth?: NewDeviceAuth): Promise<DeviceInfo>;
   get(deviceId: string): Promise<DeviceInfo>;
   list(): Promise<DeviceInfo[]>;
   delete(deviceId: string): Promise<void>;

@@ -4,6 +4,8 @@
  * terminal unless --show-keys, and printed in full when stdout is not a terminal.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DeviceInfo, RegistrySide } from '../../clients/types.js';
 import { checkId } from '../../core/iothub-names.js';
 import { hubOptions, resolveHub } from '../connection.js';
@@ -15,6 +17,9 @@ import { EXIT, UsageError } from '../usage.js';
 interface DeviceArgs extends CommonArgs {
   deviceId: string;
   'show-keys': boolean;
+  x509?: 'self-signed' | 'ca';
+  'ca-cert'?: string;
+  'ca-key'?: string;
 }
 
 /** A device as `--json` prints it. */
@@ -27,6 +32,10 @@ export interface DeviceLine {
   generationId: string;
   /** create and show only; the key masked unless printed in full (see fullKeys). */
   connectionString?: string;
+  /** create --x509 only: where the device's certificate and key were written, and the certificate's SHA-1 thumbprint. */
+  certPath?: string;
+  keyPath?: string;
+  thumbprint?: string;
 }
 
 export interface DeletedLine {
@@ -66,6 +75,7 @@ function idCommand(
   examples: Array<[string, string]>,
   run: (registry: RegistrySide, args: DeviceArgs, out: Output) => Promise<void>,
   withKeys = false,
+  more: (b: Argv<DeviceArgs>) => Argv<DeviceArgs> = (b) => b,
 ): CommandModule<object, DeviceArgs> {
   return {
     command: `${command} <deviceId>`,
@@ -75,7 +85,7 @@ function idCommand(
       let b = hubOptions(y.positional('deviceId', { type: 'string', demandOption: true, describe: 'The device id' })) as unknown as Argv<DeviceArgs>;
       if (withKeys) b = b.option('show-keys', { type: 'boolean', default: false, describe: KEYS_HELP });
       for (const [example, what] of examples) b = b.example(example, what);
-      return b;
+      return more(b);
     },
     handler: async (args) => {
       checkDeviceId(args.deviceId);
@@ -102,20 +112,88 @@ function showDevice(info: DeviceInfo, connectionString: string): string {
   return rows.map(([label, value]) => `${`${label}:`.padEnd(21)}${printable(value)}`).join('\n');
 }
 
+function readPem(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the path of a PEM file.`);
+  }
+}
+
+/**
+ * `create --x509`: a fresh certificate and key for the device, self-signed or signed by a CA (given, or the
+ * state directory's test CA that the local hub trusts), written to <state-dir>/devices/ with mode 0600.
+ */
+async function createX509(registry: RegistrySide, args: DeviceArgs, out: Output): Promise<void> {
+  const hub = await import('../../hub/index.js');
+  const stateDir = args['state-dir'] ?? hub.defaultStateDir();
+  const dir = join(stateDir, 'devices');
+  const paths = { cert: join(dir, `${args.deviceId}-cert.pem`), key: join(dir, `${args.deviceId}-key.pem`) };
+  if (existsSync(paths.cert) || existsSync(paths.key)) {
+    throw new UsageError(`${paths.cert} already exists: delete the old certificate and key first, or pick another device id.`);
+  }
+  let ca: { certPem: string; keyPem: string } | undefined;
+  let caNote = '';
+  if (args.x509 === 'ca') {
+    if (args['ca-cert'] !== undefined && args['ca-key'] !== undefined) {
+      ca = { certPem: readPem(args['ca-cert'], '--ca-cert'), keyPem: readPem(args['ca-key'], '--ca-key') };
+      caNote = `signed by ${args['ca-cert']}: the hub must trust it (iot-c2d hub --device-ca ${args['ca-cert']})`;
+    } else {
+      const testCa = await hub.ensureDeviceTestCa(stateDir);
+      ca = testCa;
+      caNote = `signed by the test CA ${testCa.certPath}, which the local hub on ${stateDir} trusts`;
+    }
+  }
+  let issued: Awaited<ReturnType<typeof hub.makeDeviceCertificate>>;
+  try {
+    issued = await hub.makeDeviceCertificate(args.deviceId, ca);
+  } catch (err) {
+    throw new UsageError(`Cannot sign a certificate with --ca-cert/--ca-key (${(err as Error).message}): give the CA's PEM certificate and its matching private key.`);
+  }
+  const info = await registry.create(args.deviceId, args.x509 === 'ca' ? { type: 'certificateAuthority' } : { type: 'selfSigned', primaryThumbprint: issued.thumbprint });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(paths.key, issued.keyPem, { mode: 0o600 });
+  writeFileSync(paths.cert, issued.certPem, { mode: 0o600 });
+  chmodSync(paths.key, 0o600);
+  chmodSync(paths.cert, 0o600);
+  const cs = registry.deviceConnectionString(info);
+  out.record({ ...deviceLine(info, cs), certPath: paths.cert, keyPath: paths.key, thumbprint: issued.thumbprint }, () => cs);
+  note(
+    `created X.509 device '${info.deviceId}' (${args.x509 === 'ca' ? `certificateAuthority, ${caNote}` : `selfSigned, SHA-1 thumbprint ${issued.thumbprint}`}); ` +
+      `certificate ${paths.cert}, key ${paths.key} (mode 0600). Connect with: iot-c2d receive --device '${cs}' --cert ${paths.cert} --key ${paths.key}`,
+  );
+}
+
 const createCommand = idCommand(
   'create',
   "Register a device and print its connection string (key masked on a terminal unless --show-keys)",
   [
     ['$0 device create sensor-1', 'Create a device on the local hub'],
     ['export IOTHUB_DEVICE_CONNECTION_STRING=$($0 device create sensor-1)', 'Keep its connection string (in full: stdout is not a terminal)'],
+    ['$0 device create cam-1 --x509 self-signed', 'An X.509 device: a fresh certificate and key in <state-dir>/devices/, its thumbprint registered'],
+    ['$0 device create cam-2 --x509 ca', "An X.509 device whose certificate the hub's test CA signs"],
   ],
   async (registry, args, out) => {
+    if (args.x509 !== undefined) return createX509(registry, args, out);
     const info = await registry.create(args.deviceId);
     const cs = connectionStringForDisplay(registry.deviceConnectionString(info), args['show-keys']);
     out.record(deviceLine(info, cs), () => cs);
     note(`created device '${info.deviceId}'${fullKeys(args['show-keys']) ? '' : ' (key masked: --show-keys prints it)'}.`);
   },
   true,
+  (b) =>
+    b
+      .option('x509', {
+        choices: ['self-signed', 'ca'] as const,
+        describe: 'Authenticate with an X.509 certificate instead of keys: self-signed (thumbprint registered) or ca (CA-signed, CN = device id)',
+      })
+      .option('ca-cert', { type: 'string', describe: "With --x509 ca: the signing CA's PEM certificate (default: the hub's test CA, made on first use)" })
+      .option('ca-key', { type: 'string', describe: "With --x509 ca: the signing CA's PEM private key" })
+      .check((a) => {
+        if ((a['ca-cert'] === undefined) !== (a['ca-key'] === undefined)) throw new UsageError('Give --ca-cert and --ca-key together (the CA certificate and its private key).');
+        if (a['ca-cert'] !== undefined && a.x509 !== 'ca') throw new UsageError('--ca-cert/--ca-key sign a CA-signed device: add --x509 ca.');
+        return true;
+      }) as unknown as Argv<DeviceArgs>,
 );
 
 const showCommand = idCommand(

@@ -2,7 +2,7 @@
  * `iot-c2d hub`: runs the embedded IoT Hub until Ctrl+C, and prints what a client needs to connect to it.
  */
 import type { CommandModule } from 'yargs';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { redactConnectionString } from '../../core/connection-string.js';
@@ -14,6 +14,7 @@ interface HubArgs {
   port: number;
   'state-dir': string;
   device: string[];
+  'device-ca': string[];
   'standard-ports': boolean;
   'host-name': string;
   'feedback-delay': number;
@@ -42,6 +43,7 @@ function describe(hub: Hub, devices: string[], showKeys: boolean, envFile: strin
     `State:   ${hub.stateDir}`,
     `CA:      ${hub.caPath}`,
     `Trust:   give your client this CA, e.g. NODE_EXTRA_CA_CERTS=${hub.caPath} node app.js`,
+    ...hub.deviceCas().map((ca) => `Device CA (X.509 devices): ${ca.subject}, SHA-1 ${ca.thumbprint}`),
     '',
     'Service connection string (iothubowner):',
     `  ${show(hub.serviceConnectionString())}`,
@@ -61,6 +63,12 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'TLS port for every protocol (0 picks a free one)' })
       .option('state-dir', { type: 'string', default: defaultStateDir(), defaultDescription: '$XDG_STATE_HOME/iot-c2d/hub', describe: 'Where devices, keys, the CA and queued messages are kept' })
       .option('device', { type: 'string', array: true, default: [] as string[], describe: 'Create this device if missing and print its connection string (repeatable)' })
+      .option('device-ca', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'PEM file of a CA that signs device certificates: certificateAuthority devices chaining to it, with CN = device id, are let in (repeatable)',
+      })
       .option('standard-ports', { type: 'boolean', default: false, describe: 'Also listen on 5671 (AMQPS) and 443 (HTTPS), so HostName=localhost works unmodified' })
       .option('host-name', {
         type: 'string',
@@ -74,6 +82,7 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       .option('quiet', { type: 'boolean', default: false, describe: 'Do not log refused connections and bad frames' })
       .example('$0 hub --device demo-device', 'Start the hub with one device and print both connection strings')
       .example('$0 hub --port 0 --json', 'Start on a free port and print the details for a script')
+      .example('$0 hub --device-ca fleet-ca.pem', 'Also let in X.509 devices whose certificates fleet-ca.pem signed')
       .check((args) => {
         if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError(`--port ${args.port} is not a port: give 0-65535.`);
         if (!/^[A-Za-z0-9.-]+$/.test(args['host-name']) && isIP(args['host-name']) === 0) {
@@ -85,8 +94,23 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       }),
   handler: async (args) => {
     const devices = [...new Set(args.device)];
-    const { startHub } = await import('../../hub/index.js');
+    const { readCertificates, startHub } = await import('../../hub/index.js');
+    const deviceCas = args['device-ca'].map((path) => {
+      let pem: string;
+      try {
+        pem = readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new UsageError(`--device-ca ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the path of a PEM certificate file.`);
+      }
+      try {
+        readCertificates(pem, `--device-ca ${path}`);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      return pem;
+    });
     const hub = await startHub({
+      deviceCas,
       stateDir: args['state-dir'],
       port: args.port,
       standardPorts: args['standard-ports'],
@@ -108,6 +132,7 @@ export const hubCommand: CommandModule<object, HubArgs> = {
           ports: hub.ports,
           stateDir: hub.stateDir,
           caPath: hub.caPath,
+          deviceCas: hub.deviceCas(),
           serviceConnectionString: showKeys ? hub.serviceConnectionString() : redactConnectionString(hub.serviceConnectionString()),
           devices: Object.fromEntries(devices.map((id) => [id, showKeys ? hub.deviceConnectionString(id) : redactConnectionString(hub.deviceConnectionString(id))])),
         })}\n`,

@@ -7,6 +7,8 @@
  * key is read from the hub's registry (the local hub by default).
  */
 import type { CommandModule } from 'yargs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SYSTEM_PROPERTIES, receivedLine } from '../../clients/records.js';
 import type { SystemProperty } from '../../clients/records.js';
 import type { DeviceSide, ReceivedMessage, Settlement } from '../../clients/types.js';
@@ -26,6 +28,8 @@ interface ReceiveArgs extends CommonArgs {
   settle: Settlement;
   count?: number;
   timeout?: number;
+  cert?: string;
+  key?: string;
 }
 
 const SETTLEMENTS: readonly Settlement[] = ['complete', 'reject', 'abandon'];
@@ -55,6 +59,37 @@ async function deviceTarget(args: ReceiveArgs): Promise<DeviceTarget> {
   }
   const { parseDeviceConnectionString } = await import('../../core/connection-string.js');
   return { connectionString, parsed: parseDeviceConnectionString(connectionString), ...(hub.ca ? { ca: hub.ca } : {}) };
+}
+
+/**
+ * An X.509 device's certificate and key (`x509=true`): --cert/--key, else the files `iot-c2d device create
+ * --x509` wrote for it in the state directory. Never printed.
+ */
+async function x509Files(args: ReceiveArgs, target: DeviceTarget): Promise<{ cert: string; key: string } | undefined> {
+  if (!target.parsed.x509) {
+    if (args.cert !== undefined || args.key !== undefined) {
+      throw new UsageError('--cert/--key are for a device that authenticates with a certificate (x509=true in its connection string); this one has a key.');
+    }
+    return undefined;
+  }
+  let { cert, key } = args;
+  if (cert === undefined && key === undefined) {
+    const { defaultStateDir } = await import('../../hub/defaults.js');
+    const dir = join(args['state-dir'] ?? defaultStateDir(), 'devices');
+    const made = { cert: join(dir, `${target.parsed.deviceId}-cert.pem`), key: join(dir, `${target.parsed.deviceId}-key.pem`) };
+    if (existsSync(made.cert) && existsSync(made.key)) ({ cert, key } = made);
+  }
+  if (cert === undefined || key === undefined) {
+    throw new UsageError(`Device '${target.parsed.deviceId}' authenticates with a certificate (x509=true): give --cert <pem> and --key <pem>.`);
+  }
+  const read = (path: string, flag: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new UsageError(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the path of a PEM file.`);
+    }
+  };
+  return { cert: read(cert, '--cert'), key: read(key, '--key') };
 }
 
 const LABELS: Record<SystemProperty, string> = {
@@ -93,7 +128,10 @@ export const receiveCommand: CommandModule<object, ReceiveArgs> = {
       })
       .option('count', { type: 'number', describe: 'Stop after this many messages' })
       .option('timeout', { type: 'number', describe: 'Stop after this many seconds (exit 1 if --count was not reached)' })
+      .option('cert', { type: 'string', describe: "X.509 device (x509=true): its PEM certificate (default: the one iot-c2d device create --x509 wrote)" })
+      .option('key', { type: 'string', describe: "X.509 device (x509=true): its PEM private key" })
       .example('$0 receive demo', 'The tutorial: receive as device "demo" of the local hub until Ctrl+C')
+      .example("$0 receive --device 'HostName=...;DeviceId=cam-1;x509=true' --cert cam-1-cert.pem --key cam-1-key.pem", 'An X.509 device')
       .example('$0 receive --device "$IOTHUB_DEVICE_CONNECTION_STRING" --transport amqp --settle reject', 'Reject every message over AMQP')
       .example('$0 receive demo --count 1 --timeout 30 --json', 'Wait up to 30 s for one message and print it as JSON')
       .check((args) => {
@@ -109,6 +147,7 @@ export const receiveCommand: CommandModule<object, ReceiveArgs> = {
       );
     }
     const target = await deviceTarget(args);
+    const x509 = await x509Files(args, target);
     const out = new Output(args.json);
     const { DeviceClient } = await import('../../clients/device-client.js');
     const interrupt = watchInterrupt();
@@ -117,6 +156,7 @@ export const receiveCommand: CommandModule<object, ReceiveArgs> = {
       transport: args.transport,
       autoComplete: false,
       ...(target.ca ? { ca: target.ca } : {}),
+      ...(x509 ? { x509 } : {}),
     });
     let device: DeviceSide;
     try {
