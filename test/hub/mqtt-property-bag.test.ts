@@ -1,9 +1,10 @@
 /**
- * Issue 8: the MQTT property bag as IoT Hub writes it (system properties under `$.` keys, `iothub-ack` only
+ * Issue 8: the HTTP receive's headers and the MQTT property bag as IoT Hub writes them (system properties under `$.` keys, `iothub-ack` only
  * when the sender asked for feedback, names and values percent-encoded), and the hub refusing a C2D message
  * whose custom properties would pose as system properties.
  */
 import mqtt from 'mqtt';
+import { request } from 'node:https';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClientError } from '../../src/clients/errors.js';
 import { caBundle } from '../../src/clients/trust.js';
@@ -17,7 +18,7 @@ import { Collector, rejectionOf } from '../helpers/wait.js';
 
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await startTestHub({ devices: ['bag-dev'] });
+  hub = await startTestHub({ devices: ['bag-dev', 'http-dev'] });
 });
 afterAll(async () => hub?.dispose());
 
@@ -104,4 +105,30 @@ it('refuses a C2D message with a $.-prefixed custom property, and the sender see
   } finally {
     amqp.close();
   }
+});
+
+it('a device receiving over HTTP gets ContentType and ContentEncoding headers, as IoT Hub sends them (the C SDK reads these)', async () => {
+  const { service } = await openService(hub);
+  await service.send('http-dev', { payload: Buffer.from('{}'), properties: [], ack: 'none', messageId: 'http-ct', contentType: 'application/json', contentEncoding: 'utf-8' });
+  await service.close();
+  const key = parseDeviceConnectionString(hub.deviceConnectionString('http-dev')).key;
+  const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+    const req = request(
+      {
+        host: 'localhost',
+        port: hub.port,
+        path: '/devices/http-dev/messages/devicebound?api-version=2021-04-12',
+        ca: caBundle(hub.caPem),
+        // The C SDK signs with an empty skn=.
+        headers: { Authorization: `${createSasToken('localhost/devices/http-dev', key, Math.floor(Date.now() / 1000) + 600)}&skn=` },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.headers);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  expect(headers).toMatchObject({ 'iothub-messageid': 'http-ct', contenttype: 'application/json', contentencoding: 'utf-8' });
 });

@@ -228,8 +228,8 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
       // rhea notices a peer's end, not a socket the hub closed itself: release the links either way.
       socket.once('close', () => dropConnection({ connection }));
       socket.on('error', (err: NodeJS.ErrnoException) => {
-        // rhea may still write after it ended a connection it closed itself: not news.
-        if (err.code !== 'ERR_STREAM_WRITE_AFTER_END') ctx.log(`${stateOf(connection).label}: socket error: ${err.message}`);
+        // rhea may still write after it ended a connection it closed itself, or after the peer left: not news.
+        if (err.code !== 'ERR_STREAM_WRITE_AFTER_END' && err.code !== 'EPIPE') ctx.log(`${stateOf(connection).label}: socket error: ${err.message}`);
       });
       guardFirstFrame(socket, () => open.has(connection), (reason) => {
         ctx.log(`${client}: ${reason}; closing`);
