@@ -111,7 +111,7 @@ it('a device receiving over HTTP gets ContentType and ContentEncoding headers, a
   const { service } = await openService(hub);
   await service.send('http-dev', { payload: Buffer.from('{}'), properties: [], ack: 'none', messageId: 'http-ct', contentType: 'application/json', contentEncoding: 'utf-8' });
   await service.close();
-  const key = parseDeviceConnectionString(hub.deviceConnectionString('http-dev')).key;
+  const key = parseDeviceConnectionString(hub.deviceConnectionString('http-dev')).key as string;
   const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
     const req = request(
       {
