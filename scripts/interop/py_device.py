@@ -13,6 +13,16 @@ import threading
 
 from azure.iot.device import IoTHubDeviceClient
 
+_emit_lock = threading.Lock()
+
+
+def emit(record):
+    """One JSON line in one write: print() writes the text and the newline apart, so the SDK's callback
+    thread and the main thread could interleave two records on one line."""
+    with _emit_lock:
+        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.flush()
+
 
 def main():
     parser = argparse.ArgumentParser()
@@ -36,7 +46,7 @@ def main():
             "ack": message.ack,
             "properties": message.custom_properties,
         }
-        print(json.dumps(record), flush=True)
+        emit(record)
         received.append(record)
         if len(received) >= args.count:
             done.set()
@@ -47,12 +57,12 @@ def main():
     client.on_message_received = on_message
     try:
         client.connect()
-        print(json.dumps({"event": "connected"}), flush=True)
+        emit({"event": "connected"})
         ok = done.wait(args.timeout)
     finally:
         client.shutdown()
     if not ok:
-        print(json.dumps({"event": "timeout", "received": len(received)}), flush=True)
+        emit({"event": "timeout", "received": len(received)})
         sys.exit(1)
 
 
