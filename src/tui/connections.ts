@@ -13,6 +13,8 @@ import type { Store } from './state/store.js';
 import type { Notice } from './state/types.js';
 
 const RETRY_DELAYS_MS = [1000, 2000, 5000, 10_000];
+/** After an event that changes the queue, its depth is read again this soon (and not more often). */
+const QUEUE_SETTLE_MS = 250;
 /** Error kinds (ClientError.kind) worth trying again: the hub may come (back) up. */
 const TRANSIENT = new Set(['unreachable', 'disconnected', 'timeout']);
 
@@ -44,6 +46,7 @@ export class Connections {
   private serviceGeneration = 0;
   private deviceGeneration = 0;
   private queueTimer: NodeJS.Timeout | undefined;
+  private queueSoon: NodeJS.Timeout | undefined;
   private remoteNoticeShown = false;
   private closed = false;
 
@@ -177,7 +180,10 @@ export class Connections {
     this.retryAttempts.device = 0;
     this.deviceUnsubscribe.push(
       device.onState((link) => this.store.dispatch({ type: 'device', patch: { link } })),
-      device.onMessage((message) => this.store.push({ type: 'received', message, connection: generation, deviceId: device.deviceId })),
+      device.onMessage((message) => {
+        this.store.push({ type: 'received', message, connection: generation, deviceId: device.deviceId });
+        this.queueChanged();
+      }),
     );
     // Messages carry the generation of the connection that delivered them: only that one can settle them.
     this.store.dispatch({ type: 'device', patch: { link: device.state(), error: undefined, connection: generation } });
@@ -244,6 +250,19 @@ export class Connections {
     }
   }
 
+  /**
+   * The device's queue changed (a message arrived, was sent or refused): read its depth again soon, at most
+   * every QUEUE_SETTLE_MS, so the header follows the event rather than the next regular poll.
+   */
+  queueChanged(): void {
+    if (this.queueSoon || this.closed) return;
+    this.queueSoon = setTimeout(() => {
+      this.queueSoon = undefined;
+      void this.pollQueue();
+    }, QUEUE_SETTLE_MS);
+    this.queueSoon.unref?.();
+  }
+
   private async pollQueue(): Promise<void> {
     const id = this.store.getState().device.id;
     const registry = this.registry;
@@ -280,6 +299,7 @@ export class Connections {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.queueTimer);
+    clearTimeout(this.queueSoon);
     for (const side of ['service', 'device'] as const) this.clearRetry(side);
     await Promise.all([this.closeDevice(), this.closeService()]);
   }

@@ -65,7 +65,7 @@ export class Controller {
     private readonly options: ControllerOptions = {},
   ) {
     this.connections = new Connections(store, connector);
-    this.sender = new Sender(store);
+    this.sender = new Sender(store, () => this.connections.queueChanged());
   }
 
   private get state(): State {

@@ -13,7 +13,7 @@ import type { Notice, RepeatView } from './state/types.js';
 
 const REFUSAL_WORDS: Record<string, string> = {
   'device-not-found': 'device not found',
-  'queue-full': 'queue full (50 messages waiting)',
+  'queue-full': 'queue full (50 messages waiting; P on the Device pane purges it)',
   'too-large': 'too large',
   unauthorized: 'not authorised',
   invalid: 'invalid message',
@@ -26,7 +26,11 @@ export class Sender {
   /** Stops the repeated send that is running, if any. */
   private cancelRepeat: (() => void) | undefined;
 
-  constructor(private readonly store: Store) {}
+  /** `queueChanged`: a send was enqueued or refused (the device's queue depth is worth reading again). */
+  constructor(
+    private readonly store: Store,
+    private readonly queueChanged: () => void = () => undefined,
+  ) {}
 
   /** Sends the form with `service` (undefined: not connected, which the user is told). */
   async send(service: ServiceSide | undefined): Promise<void> {
@@ -57,6 +61,7 @@ export class Sender {
     try {
       const result = await service.send(deviceId, message);
       this.store.push({ type: 'send-enqueued', result });
+      this.queueChanged();
       const outcome: Notice = { level: 'info', text: `✓ Enqueued ${result.messageId} for ${deviceId} (${Math.max(0, result.enqueuedMs - sentMs)} ms).` };
       this.store.dispatch({ type: 'send-result', result: outcome, recent: { form, deviceId, messageId, atMs: sentMs, outcome } });
       this.advanceMessageId(form, 1);
@@ -64,6 +69,7 @@ export class Sender {
       const reason = errorText(err);
       const words = REFUSAL_WORDS[errorKind(err) ?? ''];
       this.store.push({ type: 'send-refused', messageId, reason });
+      this.queueChanged();
       const outcome: Notice = { level: 'error', text: `✗ Refused${words ? `, ${words}` : ''}: ${reason}` };
       // The form stays as it was, so the user can fix what the hub refused.
       this.store.dispatch({ type: 'send-result', result: outcome, recent: { form, deviceId, messageId, atMs: sentMs, outcome } });
@@ -123,11 +129,13 @@ export class Sender {
             (result) => {
               view.enqueued += 1;
               this.store.push({ type: 'send-enqueued', result });
+              this.queueChanged();
             },
             (err: unknown) => {
               view.refused += 1;
               view.lastError = errorText(err);
               this.store.push({ type: 'send-refused', messageId: message.messageId as string, reason: view.lastError });
+              this.queueChanged();
             },
           ).finally(() => {
             inflight -= 1;

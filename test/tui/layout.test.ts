@@ -1,7 +1,8 @@
-/** Display widths and table columns that fit the terminal (src/tui/layout.ts), and the Device pane's columns. */
+/** Display widths and table columns that fit the terminal (src/tui/layout.ts), the Device pane's columns, the payload editor's rows. */
 import { describe, expect, it } from 'vitest';
 import { displayWidth, fit, fitColumns } from '../../src/tui/layout.js';
 import { deviceColumns } from '../../src/tui/panes/device-pane.js';
+import { payloadRows } from '../../src/tui/panes/send-pane.js';
 
 describe('display width', () => {
   it('counts wide characters as two, combining marks as none, and emoji sequences at their widest', () => {
@@ -60,6 +61,24 @@ describe('table columns', () => {
     for (const width of [40, 60, 80, 120]) {
       const cols = deviceColumns(width, true);
       expect(cols.reduce((n, c) => n + c.width, 0) + cols.length - 1).toBeLessThanOrEqual(width);
+    }
+  });
+});
+
+describe('payload editor rows', () => {
+  const lines = Array.from({ length: 20 }, (_, i) => `line ${i}`);
+  const shown = (rows: ReturnType<typeof payloadRows>): string[] => rows.map((r) => r.value);
+
+  it('shows every line that fits, else the lines around the caret with counts above and below', () => {
+    expect(shown(payloadRows(['a', 'b'], 0, 3))).toEqual(['a', 'b']);
+    expect(shown(payloadRows(lines, undefined, 3))).toEqual(['line 0', 'line 1', '… 18 more lines']);
+    expect(shown(payloadRows(lines, 10, 6))).toEqual(['… 8 lines above', 'line 8', 'line 9', 'line 10', 'line 11', '… 8 more lines']);
+    expect(shown(payloadRows(lines, 19, 5))).toEqual(['… 16 lines above', 'line 16', 'line 17', 'line 18', 'line 19']);
+    expect(shown(payloadRows(lines, 1, 5))).toEqual(['line 0', 'line 1', 'line 2', 'line 3', '… 16 more lines']);
+    for (let caret = 0; caret < 20; caret++) {
+      const rows = payloadRows(lines, caret, 7);
+      expect(rows).toHaveLength(7);
+      expect(rows.some((r) => r.line === caret)).toBe(true);
     }
   });
 });

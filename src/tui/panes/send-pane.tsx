@@ -58,16 +58,21 @@ interface PayloadRow {
 }
 
 /**
- * The payload's rows: all its lines when there are at most three; else two lines and a row counting the
- * rest, the lines shown being those around the caret's line when the payload has focus.
+ * The payload's rows, at most `room` (3 or more): all its lines when they fit; else the lines around the
+ * caret's line (the first ones when the payload does not have focus), with a row counting the lines above
+ * and one counting those below.
  */
-function payloadRows(lines: string[], caretLine: number | undefined): PayloadRow[] {
+export function payloadRows(lines: string[], caretLine: number | undefined, room: number): PayloadRow[] {
   const n = lines.length;
   const line = (i: number): PayloadRow => ({ value: lines[i] ?? '', line: i });
-  if (n <= 3) return lines.map((_, i) => line(i));
-  if (caretLine === undefined || caretLine <= 1) return [line(0), line(1), { value: `… ${n - 2} more lines` }];
-  if (caretLine >= n - 2) return [{ value: `… ${n - 2} lines above` }, line(n - 2), line(n - 1)];
-  return [{ value: `… ${caretLine} lines above` }, line(caretLine), { value: `… ${n - caretLine - 1} more lines` }];
+  if (n <= room) return lines.map((_, i) => line(i));
+  const range = (from: number, count: number): PayloadRow[] => Array.from({ length: count }, (_, k) => line(from + k));
+  const caret = caretLine ?? 0;
+  if (caret < room - 2) return [...range(0, room - 1), { value: `… ${n - (room - 1)} more lines` }];
+  if (caret > n - room + 1) return [{ value: `… ${n - (room - 1)} lines above` }, ...range(n - (room - 1), room - 1)];
+  const shown = room - 2;
+  const start = Math.max(1, Math.min(n - shown - 1, caret - Math.floor(shown / 2)));
+  return [{ value: `… ${start} lines above` }, ...range(start, shown), { value: `… ${n - start - shown} more lines` }];
 }
 
 export function SendPane({ state, height, width }: { state: State; height: number; width: number }): React.JSX.Element {
@@ -76,7 +81,9 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
   const checks = checkForm(form);
   const f = (id: FieldId): boolean => s.focus === id;
   const caret = f('payload') ? cursorLine(form.payload, s.cursor) : undefined;
-  const payloadShown = payloadRows(form.payload.split('\n'), caret?.line);
+  // The payload being edited gets the rows the screen can spare (3 to 12), to show the lines around the caret.
+  const room = caret ? Math.max(3, Math.min(12, height - 14 - form.properties.length)) : 3;
+  const payloadShown = payloadRows(form.payload.split('\n'), caret?.line, room);
   const used = 13 + Math.max(0, payloadShown.length - 1) + form.properties.length;
   const recentRoom = Math.max(0, height - used - 1);
   if (!state.service.configured) {
