@@ -43,8 +43,8 @@ describe('iot-c2d tui acts on the message the user sees', () => {
   it('send A over MQTT, switch to AMQP, manual settle, send B, r: B is rejected and marked, enter shows B', async () => {
     const app = embedded();
     try {
-      await app.waitFor(/device demo-device mqtt ● connected/);
-      await app.waitFor(/service ● connected/);
+      await app.waitFor(/device demo-device mqtt ● connected/, 30_000);
+      await app.waitFor(/service ● connected/, 30_000);
       await send(app, 'payload-A');
       await app.key(K.esc);
       await app.key('1');
@@ -83,8 +83,8 @@ describe('iot-c2d tui acts on the message the user sees', () => {
   it('a second device, created and then the first pasted back: each row opens its own message; keys written together each act', async () => {
     const app = embedded();
     try {
-      await app.waitFor(/device demo-device mqtt ● connected/);
-      await app.waitFor(/service ● connected/);
+      await app.waitFor(/device demo-device mqtt ● connected/, 30_000);
+      await app.waitFor(/service ● connected/, 30_000);
       // The first device's string, unmasked, from the file w writes (as a user would copy it).
       await app.key('i');
       await app.waitFor('Connection (keys masked)');
@@ -96,7 +96,7 @@ describe('iot-c2d tui acts on the message the user sees', () => {
       const first = await send(app, 'to-demo');
       await app.key(K.esc);
       await app.key('1');
-      await app.waitFor(/to-demo/);
+      await app.waitFor(/received · [\s\S]*to-demo/);
       // A second device, created from the TUI.
       await app.key('d');
       await app.waitFor('Create a new device');
@@ -114,7 +114,7 @@ describe('iot-c2d tui acts on the message the user sees', () => {
       await app.waitFor('Paste a device connection string');
       await app.key(paste(demoCs));
       await app.key(K.enter);
-      await app.waitFor(/device demo-device mqtt ● connected/);
+      await app.waitFor(/device demo-device mqtt ● connected/, 30_000);
       const third = await send(app, 'to-demo-again');
       await app.key(K.esc);
       await app.key('1');
@@ -157,8 +157,8 @@ describe('iot-c2d tui acts on the message the user sees', () => {
   it('the tutorial\'s three sends from the form are message_0, message_1, message_2; P purges the queue and the header shows 0', async () => {
     const app = embedded();
     try {
-      await app.waitFor(/device demo-device mqtt ● connected/);
-      await app.waitFor(/service ● connected/);
+      await app.waitFor(/device demo-device mqtt ● connected/, 30_000);
+      await app.waitFor(/service ● connected/, 30_000);
       // The device offline, so the messages wait in its queue.
       await app.key('x');
       await app.waitFor('disconnected by you');
@@ -176,7 +176,7 @@ describe('iot-c2d tui acts on the message the user sees', () => {
       await app.waitFor(/› Message id\s+message_3/);
       await app.key(K.esc);
       await app.key('3');
-      const feedback = await app.waitFor(/message_2/);
+      const feedback = await app.waitFor(/filter: all[\s\S]*message_2/);
       expect(feedback).toMatch(/enqueued .*message_0/);
       expect(feedback).toMatch(/enqueued .*message_1/);
       await app.key('1');
@@ -209,14 +209,14 @@ describe('iot-c2d tui acts on the message the user sees', () => {
         expect(lines).toHaveLength(rows);
       };
       try {
-        await app.waitFor(/device demo-device mqtt ● connected/);
-        await app.waitFor(/service ● connected/);
+        await app.waitFor(/device demo-device mqtt ● connected/, 30_000);
+        await app.waitFor(/service ● connected/, 30_000);
         const payload = `thumbs 👍🏽 up, 漢字, cafe\u0301, ${'long text '.repeat(12)}`;
         const id = await send(app, payload);
         top(app.screen());
         await app.key(K.esc);
         await app.key('1');
-        const device = await app.waitFor(/thumbs/);
+        const device = await app.waitFor(/received · [\s\S]*thumbs/);
         top(device);
         expect(device).toContain(id.slice(0, 10));
         await app.key(K.enter);
@@ -224,7 +224,7 @@ describe('iot-c2d tui acts on the message the user sees', () => {
         top(details);
         await app.key(K.esc);
         await app.key('3');
-        const feedback = await app.waitFor(/Success/);
+        const feedback = await app.waitFor(/filter: all[\s\S]*Success/);
         top(feedback);
         // The row names its message: the messageId column is the last to go.
         expect(feedback.split('\n').find((l) => l.includes('Success') && l.includes('full'))).toContain(id.slice(0, 8));
