@@ -93,7 +93,9 @@ export class DeviceClient implements DeviceSide {
   private constructor(private readonly options: DeviceClientOptions) {
     this.cs = parseDeviceConnectionString(options.connectionString);
     if (this.cs.x509 && !options.x509) {
-      throw new ConnectionStringError(`The device connection string has x509=true: give the device's certificate and key too (--cert <pem> --key <pem>).`);
+      throw new ConnectionStringError(
+        `The device connection string has x509=true, but no certificate and key were given: iot-c2d receive takes them (--cert <pem> --key <pem>); the TUI does not take certificates yet.`,
+      );
     }
     if (!this.cs.x509 && options.x509) {
       throw new ConnectionStringError('A certificate and key were given, but the device connection string has a SharedAccessKey: use HostName=…;DeviceId=…;x509=true with a certificate.');

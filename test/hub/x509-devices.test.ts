@@ -141,3 +141,10 @@ it('a SAS token cannot stand in for an X.509 device, nor a certificate for a SAS
   expect(wrongWay.kind).toBe('unauthorized');
   expect(hub.logs.some((l) => /Device 'sas-1' authenticates with keys \(sas\), not with a certificate/.test(l))).toBe(true);
 });
+
+it('an x509=true connection string without a certificate is refused before connecting, in one sentence', async () => {
+  const err = await rejectionOf<Error>(DeviceClient.open({ connectionString: hub.deviceConnectionString('x-self'), ca: hub.caPem }));
+  expect(err.message).toBe(
+    'The device connection string has x509=true, but no certificate and key were given: iot-c2d receive takes them (--cert <pem> --key <pem>); the TUI does not take certificates yet.',
+  );
+});
