@@ -18,7 +18,11 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   external: ['better-sqlite3', 'node-pty', 'bufferutil', 'utf-8-validate'],
-  alias: { 'react-devtools-core': './scripts/bundle-stubs/react-devtools-core.js' },
+  alias: {
+    'react-devtools-core': './scripts/bundle-stubs/react-devtools-core.js',
+    // Ink's "am I in CI" (no live drawing), answered at build time: see the stub.
+    'is-in-ci': './scripts/bundle-stubs/is-in-ci.js',
+  },
   // React's production build, decided at bundle time (the TUI is never a development build).
   define: { 'process.env.NODE_ENV': '"production"' },
   // Bundled CommonJS calls require(); give the ES module one.

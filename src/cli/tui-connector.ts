@@ -10,7 +10,7 @@ import { ServiceClient } from '../clients/service-client.js';
 import type { DeviceInfo } from '../clients/types.js';
 import { parseDeviceConnectionString, parseServiceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
-import { readHubInstance, startHub } from '../hub/index.js';
+import { HubStartError, readHubInstance, startHub } from '../hub/index.js';
 import type { TuiConnector } from '../tui/connector.js';
 import type { TuiArgs } from './commands/tui.js';
 import { readCa } from './connection.js';
@@ -103,7 +103,7 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
     hub = await startHub({ ...options, port: args.port });
   } catch (err) {
     // The fixed default port is taken by something else: any free port will do.
-    if (args.port === 0 || !/is in use/.test((err as Error).message)) throw err;
+    if (args.port === 0 || !(err instanceof HubStartError && err.code === 'port-in-use')) throw err;
     hub = await startHub({ ...options, port: 0 });
   }
   const started = hub;
@@ -131,7 +131,8 @@ export function remoteConnector(args: TuiArgs, serviceCs: string | undefined, de
     transport: args.transport,
     feedback: args.feedback,
     exportDir: process.cwd(),
-    secretsDir: process.cwd(),
+    // Unmasked keys go to a directory only the user can read (created mode 0700), not the working directory.
+    secretsDir: args['state-dir'],
     ...(serviceCs !== undefined ? { serviceConnectionString: serviceCs } : {}),
     ...(deviceCs !== undefined ? { deviceConnectionString: deviceCs } : {}),
     ...(args.ca ? { caPath: args.ca } : {}),

@@ -88,6 +88,8 @@ export class ServiceClient implements ServiceSide {
       await client.connect();
     } catch (err) {
       client.reconnector.stop();
+      client.client.removeAllListeners();
+      await client.client.close().catch(() => undefined);
       client.link.set({ status: 'disconnected', reason: (err as Error).message });
       throw err;
     }

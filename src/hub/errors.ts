@@ -20,3 +20,16 @@ export class HubError extends Error {
     super(message);
   }
 }
+
+/** Why a hub could not start, for callers that act on it (another port, exit 2) rather than on the text. */
+export type HubStartErrorCode = 'port-in-use' | 'port-denied' | 'hub-running' | 'state-unusable';
+
+export class HubStartError extends Error {
+  override name = 'HubStartError';
+  constructor(
+    readonly code: HubStartErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -15,6 +15,7 @@ import type { HubContext } from './context.js';
 import { FeedbackQueue } from './feedback-queue.js';
 import { createHttpServer } from './http/server.js';
 import { DEFAULT_PORT, STANDARD_EXTRA_PORTS, defaultStateDir } from './defaults.js';
+import { HubStartError } from './errors.js';
 import { readHubInstance, removeHubInstance, writeHubInstance } from './instance-file.js';
 import { createTlsServer } from './listener.js';
 import type { TlsListener } from './listener.js';
@@ -31,7 +32,8 @@ export { DEFAULT_PORT, STANDARD_EXTRA_PORTS, defaultStateDir } from './defaults.
 export { readHubInstance } from './instance-file.js';
 export type { HubInstance } from './instance-file.js';
 export type { DeviceIdentity } from './model.js';
-export { HubError } from './errors.js';
+export { HubError, HubStartError } from './errors.js';
+export type { HubStartErrorCode } from './errors.js';
 export { ensureDeviceTestCa, makeDeviceCa, makeDeviceCertificate, readCertificates, thumbprintOf } from './device-certificates.js';
 export type { IssuedCertificate } from './device-certificates.js';
 
@@ -42,6 +44,8 @@ export interface HubOptions {
   port?: number;
   /** Also listen on 5671 and 443, so `HostName=localhost` works for every protocol. */
   standardPorts?: boolean;
+  /** Further ports to listen on besides `port` (what `standardPorts` adds: 5671 and 443). */
+  extraPorts?: number[];
   /** Address to bind. Default 127.0.0.1 (and ::1 when the machine has it). */
   bind?: string;
   /**
@@ -158,9 +162,11 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const servers: TlsListener[] = [];
   const ports: number[] = [];
   const bind = options.bind ?? '127.0.0.1';
-  const wanted = [options.port ?? DEFAULT_PORT, ...(options.standardPorts ? STANDARD_EXTRA_PORTS : [])];
+  const wanted = [options.port ?? DEFAULT_PORT, ...(options.extraPorts ?? []), ...(options.standardPorts ? STANDARD_EXTRA_PORTS : [])];
+  let trying = wanted[0] as number;
   try {
     for (const want of wanted) {
+      trying = want;
       const listener = createTlsServer(certificates, handlers, log);
       const port = await listen(listener.server, want, bind);
       servers.push(listener);
@@ -176,11 +182,14 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     }
   } catch (err) {
     for (const listener of servers) listener.server.close();
+    http.close();
+    wss.close();
     await mqtt.close();
+    feedback.close();
     store.close();
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new Error(`Port ${wanted[servers.length] ?? ''} is in use: give another with --port (0 picks a free one).`);
-    if (e.code === 'EACCES') throw new Error(`Port ${wanted[servers.length] ?? ''} needs privileges here: drop --standard-ports or run with the right capability.`);
+    if (e.code === 'EADDRINUSE') throw new HubStartError('port-in-use', `Port ${trying} is in use: give another with --port (0 picks a free one).`);
+    if (e.code === 'EACCES') throw new HubStartError('port-denied', `Port ${trying} needs privileges here: drop --standard-ports or run with the right capability.`);
     throw err;
   }
 

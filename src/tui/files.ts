@@ -4,11 +4,12 @@
  * exports, in a file only the user can read (mode 0600); and the one it reads, a payload from a file. Each
  * returns what to show the user.
  */
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { LIMITS } from '../core/types.js';
 import { feedbackLine, sentLine } from '../clients/records.js';
+import { envFileText } from '../core/env-file.js';
 import { errorText } from './errors.js';
 import type { FeedbackRow, Notice, Overlay } from './state/types.js';
 
@@ -40,15 +41,16 @@ export function exportJsonl(rows: Iterable<FeedbackRow>, dir: string): Notice {
 
 /** Writes `iot-c2d-connection.env` into `dir`, keys unmasked; the connection overlay says where, or why not. */
 export function writeSecrets(dir: string, strings: { service?: string; device?: string; caPath?: string }): Overlay {
-  const lines = [
-    ...(strings.service ? [`export IOTHUB_CONNECTION_STRING='${strings.service}'`] : []),
-    ...(strings.device ? [`export IOTHUB_DEVICE_CONNECTION_STRING='${strings.device}'`] : []),
-    ...(strings.caPath ? [`export NODE_EXTRA_CA_CERTS='${strings.caPath}'`] : []),
-  ];
+  const text = envFileText({
+    IOTHUB_CONNECTION_STRING: strings.service,
+    IOTHUB_DEVICE_CONNECTION_STRING: strings.device,
+    NODE_EXTRA_CA_CERTS: strings.caPath,
+  });
   const path = join(dir, 'iot-c2d-connection.env');
   try {
-    if (lines.length === 0) throw new Error('No connection string to write yet.');
-    writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+    if (text === '') throw new Error('No connection string to write yet.');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, text, { mode: 0o600 });
     chmodSync(path, 0o600);
     return { kind: 'connection', written: path };
   } catch (err) {

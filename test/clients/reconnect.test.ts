@@ -38,7 +38,7 @@ it.each<DeviceTransport>(['mqtt', 'amqp'])('service and %s device show retrying 
   await again.stop();
 });
 
-it.each<DeviceTransport>(['mqtt', 'amqp'])('a device over %s that is deleted is disconnected, and the wrapper says why', async (transport) => {
+it.each<DeviceTransport>(['mqtt', 'amqp', 'amqp-ws'])('a device over %s that is deleted is disconnected, and the wrapper says why', async (transport) => {
   const hub = await startHub({ stateDir, port: 0 });
   const { device } = await openDevice(hub, `doomed-${transport}`, { transport });
   await openRegistry(hub).delete(`doomed-${transport}`);

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { redactConnectionString } from '../../core/connection-string.js';
+import { envFileText } from '../../core/env-file.js';
 import { DEFAULT_PORT, defaultStateDir } from '../../hub/defaults.js';
 import type { Hub } from '../../hub/index.js';
 import { EXIT, UsageError } from '../usage.js';
@@ -27,12 +28,12 @@ interface HubArgs {
 /** Writes `connection.env` (mode 0600) so scripts can `source` the hub's connection strings. */
 function writeEnvFile(hub: Hub, devices: string[]): string {
   const path = join(hub.stateDir, 'connection.env');
-  const lines = [
-    `export IOTHUB_CONNECTION_STRING='${hub.serviceConnectionString()}'`,
-    ...(devices[0] ? [`export IOTHUB_DEVICE_CONNECTION_STRING='${hub.deviceConnectionString(devices[0])}'`] : []),
-    `export NODE_EXTRA_CA_CERTS='${hub.caPath}'`,
-  ];
-  writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+  const text = envFileText({
+    IOTHUB_CONNECTION_STRING: hub.serviceConnectionString(),
+    IOTHUB_DEVICE_CONNECTION_STRING: devices[0] === undefined ? undefined : hub.deviceConnectionString(devices[0]),
+    NODE_EXTRA_CA_CERTS: hub.caPath,
+  });
+  writeFileSync(path, text, { mode: 0o600 });
   return path;
 }
 

@@ -46,11 +46,6 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
       }),
   handler: async (args) => {
     if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(NOT_A_TERMINAL);
-    // Ink draws only the last frame, at exit, when it believes it runs in CI (its is-in-ci reads CI and
-    // CONTINUOUS_INTEGRATION when Ink is loaded, below). On a terminal the screen must be live whatever the
-    // shell exports, e.g. a CI job that drives the TUI in a pseudo-terminal.
-    delete process.env.CI;
-    delete process.env.CONTINUOUS_INTEGRATION;
     // A small young generation keeps the heap, and RSS, from ballooning under a flood of messages
     // (bench/tui-flood.ts); it has to be set before the heap grows to have an effect.
     setFlagsFromString('--max-semi-space-size=2');
@@ -66,7 +61,15 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
       }
     });
     // Ink and React take a while to load: let that overlap with starting the hub and connecting.
-    const tui = import('../../tui/start.js');
+    // Ink's "am I in CI" is answered in the bundle (no CI there: this is a terminal); its colours (chalk's
+    // supports-color) also turn off when CI is set, as they are worked out when Ink loads. Hide CI for that
+    // load only: it is back before the TUI starts, so child processes get the environment as the user set it.
+    const ci = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+    const tui = import('../../tui/start.js').finally(() => {
+      for (const [name, value] of Object.entries(ci)) if (value !== undefined) process.env[name] = value;
+    });
     tui.catch(() => undefined);
     const serviceCs = args.hub ?? (process.env.IOTHUB_CONNECTION_STRING || undefined);
     const deviceCs = args.device ?? (process.env.IOTHUB_DEVICE_CONNECTION_STRING || undefined);

@@ -1,7 +1,7 @@
 /**
  * The one place state changes: a pure function of (state, action). Streams are bounded here: the newest
- * 10,000 received messages and feedback rows are held (all are counted), and only the newest 500 messages
- * keep their whole payload.
+ * 10,000 received messages (all are counted) and feedback rows (the status counts are of the rows held) are
+ * kept, and only the newest 500 messages keep their whole payload.
  */
 import type { ReceivedMessage } from '../../clients/types.js';
 import type { FeedbackRecord } from '../../core/types.js';
@@ -258,9 +258,12 @@ function applyEvents(state: State, events: StreamEvent[]): State {
   if (d.rows || d.records !== feedback.records) {
     const map = d.rows ?? feedback.rows;
     if (map.size > MAX_ROWS) {
+      // The oldest rows go, and with them their share of the counts (the tabs count the rows held).
+      const c = counts();
       let excess = map.size - MAX_ROWS;
-      for (const key of map.keys()) {
+      for (const [key, row] of map) {
         if (excess-- <= 0) break;
+        c[row.status] = (c[row.status] ?? 1) - 1;
         map.delete(key);
       }
     }
