@@ -86,7 +86,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 async function localHub(stateDirArg: string | undefined): Promise<LocalHub | undefined> {
   const [{ defaultStateDir }, { readHubInstance }] = await Promise.all([import('../hub/defaults.js'), import('../hub/instance-file.js')]);
   const stateDir = stateDirArg ?? defaultStateDir();
-  const instance = readHubInstance(stateDir);
+  const instance = await readHubInstance(stateDir);
   return instance ? { stateDir, ...instance } : undefined;
 }
 

@@ -73,7 +73,7 @@ function headStart(open: Opener, serviceCs: string, deviceCs: string, transport:
 export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
   const stateDir = args['state-dir'];
   const common = { transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: stateDir, local: true };
-  const running = readHubInstance(stateDir);
+  const running = await readHubInstance(stateDir);
   if (running) {
     // An `iot-c2d hub` already runs on this state: use it rather than start a second one.
     const ca = readCa(running.caPath, "The local hub's CA file");

@@ -16,7 +16,9 @@ import { FeedbackQueue } from './feedback-queue.js';
 import { createHttpServer } from './http/server.js';
 import { DEFAULT_PORT, STANDARD_EXTRA_PORTS, defaultStateDir } from './defaults.js';
 import { HubStartError } from './errors.js';
-import { readHubInstance, removeHubInstance, writeHubInstance } from './instance-file.js';
+import { removeHubInstance, writeHubInstance } from './instance-file.js';
+import { claimStateDir } from './liveness.js';
+import type { HubPresence } from './liveness.js';
 import { createTlsServer } from './listener.js';
 import type { TlsListener } from './listener.js';
 import type { DeviceIdentity } from './model.js';
@@ -30,6 +32,8 @@ import { serveWebSockets } from './websocket.js';
 
 export { DEFAULT_PORT, STANDARD_EXTRA_PORTS, defaultStateDir } from './defaults.js';
 export { readHubInstance } from './instance-file.js';
+export { connectPresence } from './liveness.js';
+export type { HubPresence } from './liveness.js';
 export type { HubInstance } from './instance-file.js';
 export type { DeviceIdentity } from './model.js';
 export { HubError, HubStartError } from './errors.js';
@@ -116,9 +120,13 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   chmodSync(stateDir, 0o700);
 
-  const running = readHubInstance(stateDir);
-  if (running && running.pid !== process.pid) {
-    throw new Error(`A hub (pid ${running.pid}) is already running on ${stateDir}, port ${running.port}: use it, or give another --state-dir.`);
+  // The state directory belongs to one hub at a time: claim it (or learn which live hub holds it) first.
+  const startedAt = new Date().toISOString();
+  let presence: HubPresence = { pid: process.pid, port: 0, ports: [], startedAt };
+  const claim = await claimStateDir(stateDir, () => presence);
+  if ('running' in claim) {
+    const { running } = claim;
+    throw new HubStartError('hub-running', `A hub (pid ${running.pid}) is already running on ${stateDir}, port ${running.port}: use it, or give another --state-dir.`);
   }
 
   const givenCas = (options.deviceCas ?? []).flatMap((pem, i) => readCertificates(pem, `Device CA ${i + 1}`));
@@ -130,8 +138,15 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     return [...givenCas, ...testCa];
   };
 
-  const certificates = await ensureCertificates(stateDir, [hostName]);
-  const store = new HubStore(stateDir);
+  let certificates;
+  let store;
+  try {
+    certificates = await ensureCertificates(stateDir, [hostName]);
+    store = new HubStore(stateDir);
+  } catch (err) {
+    claim.close();
+    throw err;
+  }
   if (store.policies().length === 0) {
     for (const policy of DEFAULT_POLICIES) store.putPolicy({ ...policy, primaryKey: newKey(), secondaryKey: newKey() });
   }
@@ -187,6 +202,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     await mqtt.close();
     feedback.close();
     store.close();
+    claim.close();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new HubStartError('port-in-use', `Port ${trying} is in use: give another with --port (0 picks a free one).`);
     if (e.code === 'EACCES') throw new HubStartError('port-denied', `Port ${trying} needs privileges here: drop --standard-ports or run with the right capability.`);
@@ -212,6 +228,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const ensureDevice = (deviceId: string): DeviceIdentity => registry.get(deviceId) ?? registry.create({ deviceId });
   for (const id of options.devices ?? []) ensureDevice(id);
 
+  presence = { pid: process.pid, port, ports, startedAt };
   writeHubInstance(stateDir, {
     pid: process.pid,
     port,
@@ -219,7 +236,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     hostName,
     caPath: certificates.caPath,
     serviceConnectionString: serviceConnectionString(),
-    startedAt: new Date().toISOString(),
+    startedAt,
   });
 
   let stopped: Promise<void> | undefined;
@@ -254,6 +271,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
         for (const listener of servers) listener.destroyConnections();
         feedback.close();
         store.close();
+        claim.close();
       })();
       return stopped;
     },

@@ -2,9 +2,13 @@
  * `hub.json` in the state directory: how to reach the hub that runs on it (pid, port, CA, service connection
  * string). Written at start (mode 0600, as it holds a key), removed at stop. It lets a second `iot-c2d` find
  * the running hub instead of starting another on the same state, and lets scripts use it without flags.
+ *
+ * The file is information only: whether that hub still runs is asked of the hub itself (liveness.ts), as a
+ * hub killed with SIGKILL leaves its hub.json behind, naming a pid that may belong to anything by now.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { askPresence } from './liveness.js';
 
 export interface HubInstance {
   pid: number;
@@ -18,23 +22,22 @@ export interface HubInstance {
 
 const FILE = 'hub.json';
 
-function alive(pid: number): boolean {
+/** What `hub.json` says, whether or not that hub still runs. */
+export function readHubFile(stateDir: string): HubInstance | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The hub running on `stateDir`, if its process is still alive. */
-export function readHubInstance(stateDir: string): HubInstance | undefined {
-  try {
-    const instance = JSON.parse(readFileSync(join(stateDir, FILE), 'utf8')) as HubInstance;
-    return alive(instance.pid) ? instance : undefined;
+    return JSON.parse(readFileSync(join(stateDir, FILE), 'utf8')) as HubInstance;
   } catch {
     return undefined;
   }
+}
+
+/** The hub running on `stateDir`: the one that answers on its socket, as its `hub.json` describes it. */
+export async function readHubInstance(stateDir: string): Promise<HubInstance | undefined> {
+  const presence = await askPresence(stateDir);
+  if (!presence) return undefined;
+  const instance = readHubFile(stateDir);
+  // A hub that has just claimed the directory writes its file a moment later.
+  return instance && instance.pid === presence.pid ? instance : undefined;
 }
 
 export function writeHubInstance(stateDir: string, instance: HubInstance): void {
