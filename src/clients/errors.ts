@@ -117,6 +117,8 @@ function classify(err: unknown, context: ErrorContext): ClientError {
   if (name === 'ArgumentError' || condition === 'com.microsoft:argument-error') {
     return new ClientError('invalid', `The hub refused the message: ${(detail ?? e.message).replace(/\.$/, '')}.`);
   }
+  // The hub's own sentence for a failure on its side (e.g. it cannot store messages now).
+  if (condition === 'amqp:internal-error' && detail) return new ClientError('other', `${detail.replace(/\.$/, '')}.`);
   if (name === 'NotImplementedError') return new ClientError('unsupported', `${e.message.replace(/\.$/, '')}.`);
   if (name === 'TimeoutError') return new ClientError('timeout', `The hub did not answer in time: ${e.message}.`);
   if (name === 'NotConnectedError' || /disconnected|ECONNRESET|socket hang up|closed/i.test(text)) {

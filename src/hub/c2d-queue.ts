@@ -61,6 +61,11 @@ interface DeviceQueue {
   consumer: C2dConsumer | undefined;
 }
 
+/** The sentence a sender gets while the store cannot take new messages. */
+function storageRefusal(fault: string): string {
+  return `The hub cannot store new messages now: ${fault}; sends are accepted again as soon as it can.`;
+}
+
 const DESCRIPTIONS: Record<FeedbackStatus, string> = {
   Success: 'Success',
   Expired: 'Message expired',
@@ -88,9 +93,12 @@ export class C2dQueues {
 
   /**
    * Checks and queues a message; throws a HubError the sender's protocol turns into its own refusal.
-   * `stored` is called once the message is on disk: only then may the sender be told it is enqueued.
+   * `stored` is called once the message is on disk: only then may the sender be told it is enqueued. When
+   * the storage fails instead, `stored` gets the error (one sentence) and the message leaves the queue.
    */
-  enqueue(input: NewMessage, stored: () => void = () => undefined, nowMs = Date.now()): QueuedMessage {
+  enqueue(input: NewMessage, stored: (err?: Error) => void = () => undefined, nowMs = Date.now()): QueuedMessage {
+    const fault = this.store.fault();
+    if (fault) throw new HubError('StorageUnavailable', storageRefusal(fault));
     const device = this.registry.get(input.deviceId);
     if (!device) throw new HubError('DeviceNotFound', `Device '${input.deviceId}' is not registered on this hub.`);
     const ack = (input.ack ?? 'none').toLowerCase();
@@ -132,8 +140,14 @@ export class C2dQueues {
       if (value !== undefined) fields[key] = value;
     }
     const message: QueuedMessage = { ...fields, seq: this.store.insertMessage(fields), deliveryCount: 0 };
-    queue.entries.push({ message });
-    this.store.afterCommit(stored);
+    const entry: Entry = { message };
+    queue.entries.push(entry);
+    this.store.afterCommit((err) => {
+      if (!err) return stored();
+      const at = queue.entries.indexOf(entry);
+      if (at >= 0) queue.entries.splice(at, 1);
+      stored(new Error(storageRefusal(err.message)));
+    });
     this.pump(input.deviceId);
     return message;
   }

@@ -9,7 +9,9 @@ export type HubErrorCode =
   | 'MessageTooLarge'
   | 'ArgumentInvalid'
   | 'PreconditionFailed'
-  | 'Unauthorized';
+  | 'Unauthorized'
+  /** The state directory cannot take writes now (disk full, read-only, I/O error): nothing new is accepted. */
+  | 'StorageUnavailable';
 
 export class HubError extends Error {
   override name = 'HubError';

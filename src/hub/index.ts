@@ -3,7 +3,7 @@
  * returns what clients need to reach it. See docs/architecture.md for how the parts fit.
  */
 import type { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { formatDeviceConnectionString, formatServiceConnectionString, formatX509DeviceConnectionString } from '../core/connection-string.js';
 import { LIMITS } from '../core/types.js';
@@ -15,7 +15,7 @@ import type { HubContext } from './context.js';
 import { FeedbackQueue } from './feedback-queue.js';
 import { createHttpServer } from './http/server.js';
 import { DEFAULT_PORT, STANDARD_EXTRA_PORTS, defaultStateDir } from './defaults.js';
-import { HubStartError } from './errors.js';
+import { HubError, HubStartError } from './errors.js';
 import { removeHubInstance, writeHubInstance } from './instance-file.js';
 import { claimStateDir } from './liveness.js';
 import type { HubPresence } from './liveness.js';
@@ -26,7 +26,7 @@ import { DEFAULT_POLICIES } from './model.js';
 import { createMqttServer } from './mqtt/broker.js';
 import { Presence } from './presence.js';
 import { DeviceRegistry, newKey } from './registry.js';
-import { HubStore } from './store.js';
+import { HubStore, StateDirError, isStorageError, storageProblem } from './store.js';
 import { ensureCertificates } from './tls.js';
 import { serveWebSockets } from './websocket.js';
 
@@ -113,17 +113,30 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** A start-up failure caused by the state directory, as a HubStartError that names it and what to do. */
+function unusable(err: unknown, stateDir: string): unknown {
+  if (err instanceof StateDirError) return new HubStartError('state-unusable', err.message);
+  if (err instanceof HubError && err.code === 'StorageUnavailable') return new HubStartError('state-unusable', `${err.message.replace(/\.$/, '')}, or give another --state-dir.`);
+  if (!isStorageError(err)) return err;
+  const problem = storageProblem(err, stateDir);
+  return new HubStartError('state-unusable', `${problem[0]?.toUpperCase()}${problem.slice(1)}, or give another --state-dir.`);
+}
+
 export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const stateDir = options.stateDir ?? defaultStateDir();
   const hostName = options.hostName ?? 'localhost';
   const log = options.log ?? (() => undefined);
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  chmodSync(stateDir, 0o700);
-
-  // The state directory belongs to one hub at a time: claim it (or learn which live hub holds it) first.
   const startedAt = new Date().toISOString();
   let presence: HubPresence = { pid: process.pid, port: 0, ports: [], startedAt };
-  const claim = await claimStateDir(stateDir, () => presence);
+  let claim: Awaited<ReturnType<typeof claimStateDir>>;
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    if ((statSync(stateDir).mode & 0o777) !== 0o700) chmodSync(stateDir, 0o700);
+    // The state directory belongs to one hub at a time: claim it (or learn which live hub holds it) first.
+    claim = await claimStateDir(stateDir, () => presence);
+  } catch (err) {
+    throw unusable(err, stateDir);
+  }
   if ('running' in claim) {
     const { running } = claim;
     throw new HubStartError('hub-running', `A hub (pid ${running.pid}) is already running on ${stateDir}, port ${running.port}: use it, or give another --state-dir.`);
@@ -139,16 +152,17 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   };
 
   let certificates;
-  let store;
+  let store: HubStore | undefined;
   try {
     certificates = await ensureCertificates(stateDir, [hostName]);
     store = new HubStore(stateDir);
+    if (store.policies().length === 0) {
+      for (const policy of DEFAULT_POLICIES) store.putPolicy({ ...policy, primaryKey: newKey(), secondaryKey: newKey() });
+    }
   } catch (err) {
+    store?.close();
     claim.close();
-    throw err;
-  }
-  if (store.policies().length === 0) {
-    for (const policy of DEFAULT_POLICIES) store.putPolicy({ ...policy, primaryKey: newKey(), secondaryKey: newKey() });
+    throw unusable(err, stateDir);
   }
   const policies = store.policies();
   const registry = new DeviceRegistry(store);
@@ -210,6 +224,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   }
 
   const sweep = setInterval(() => {
+    store.retry();
     queues.sweep();
     feedback.sweep();
   }, Math.min(1000, Math.max(50, (options.lockTimeoutMs ?? LIMITS.lockTimeoutMs) / 4)));

@@ -9,11 +9,19 @@
  * event loop turns (`setImmediate`). A commit costs far more than a row, so under load many messages share
  * one. Whoever must not answer before the data is on disk (accepting a C2D send) waits with `afterCommit`.
  * Identity and policy writes are rare and commit at once (after what is queued, keeping order).
+ *
+ * Storage faults (the disk full, the directory made read-only, an I/O error) never end the hub: a commit
+ * that fails drops the new messages it held (their senders are told, see `afterCommit`), keeps every other
+ * write (deletions, delivery counts, feedback) for the next attempt, and marks the store faulted. While it
+ * is, new sends are refused with `fault()`'s sentence; `retry()` (every sweep) tries again, and the first
+ * commit that succeeds clears the fault. At start, a directory or database that cannot be used is a
+ * `StateDirError` naming it and saying what to do.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedbackRecord } from '../core/types.js';
+import { HubError } from './errors.js';
 import type { DeviceIdentity, QueuedMessage, SharedAccessPolicy } from './model.js';
 
 const SCHEMA = `
@@ -47,17 +55,51 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   },
 ];
 
-function migrate(db: Database.Database): void {
+/** Refuses a database from a newer iot-c2d before anything touches it. */
+function tooNew(db: Database.Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
-    throw new Error(`The hub's database (schema ${version}) is newer than this iot-c2d understands (${MIGRATIONS.length}): upgrade iot-c2d, or give another --state-dir.`);
+    throw new StateDirError(
+      `${file} was written by a newer iot-c2d (schema ${version}; this one reads up to ${MIGRATIONS.length}): upgrade iot-c2d, or give another --state-dir.`,
+    );
   }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  tooNew(db, file);
+  const version = db.pragma('user_version', { simple: true }) as number;
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       (MIGRATIONS[v] as (db: Database.Database) => void)(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
+}
+
+/** The state directory or its database cannot be used: the sentence names it and what to do. */
+export class StateDirError extends Error {
+  override name = 'StateDirError';
+}
+
+/** A write that failed because of the storage, not of the data: the disk, the file system, the database file. */
+export function isStorageError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^(SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PERM|BUSY|LOCKED)|E(NOSPC|ROFS|ACCES|PERM|IO|FBIG|DQUOT))/.test(code);
+}
+
+/** What a storage error means for `dir`, in one sentence that says what to do. */
+export function storageProblem(err: unknown, dir: string): string {
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (/SQLITE_FULL|ENOSPC|EDQUOT|EFBIG|SQLITE_IOERR_WRITE/.test(code)) return `the state directory ${dir} is full (${code}): free some space there`;
+  if (/SQLITE_READONLY|EROFS|EACCES|EPERM|SQLITE_PERM|SQLITE_CANTOPEN/.test(code)) return `the state directory ${dir} cannot be written (${code}): make it writable`;
+  if (/SQLITE_CORRUPT|SQLITE_NOTADB/.test(code)) return `${join(dir, 'hub.db')} is damaged (${code}): move it aside (its queued messages are lost)`;
+  return `the state directory ${dir} cannot be written (${code || (err as Error).message}): check its disk`;
+}
+
+interface QueuedWrite {
+  run: () => void;
+  /** A new message: dropped, not retried, when its commit fails (its sender is refused). */
+  insert?: boolean;
 }
 
 /** The message fields kept in the `doc` column. */
@@ -72,20 +114,32 @@ export interface StoredFeedback {
 export class HubStore {
   private readonly db: Database.Database;
   private readonly stmt;
-  private queued: Array<() => void> = [];
-  private committed: Array<() => void> = [];
+  private queued: QueuedWrite[] = [];
+  private committed: Array<(err?: Error) => void> = [];
   private scheduled: NodeJS.Immediate | undefined;
   private nextSeq: number;
   private nextFeedbackId: number;
+  private faulted: string | undefined;
 
-  constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, 'hub.db'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    migrate(this.db);
+  constructor(private readonly dir: string) {
+    const file = join(dir, 'hub.db');
+    let opened: Database.Database | undefined;
+    try {
+      mkdirSync(dir, { recursive: true });
+      opened = new Database(file);
+      opened.pragma('busy_timeout = 5000');
+      tooNew(opened, file);
+      opened.pragma('journal_mode = WAL');
+      opened.pragma('synchronous = NORMAL');
+      opened.exec(SCHEMA);
+      migrate(opened, file);
+    } catch (err) {
+      opened?.close();
+      if (err instanceof StateDirError || !isStorageError(err)) throw err;
+      const problem = storageProblem(err, dir);
+      throw new StateDirError(`${problem[0]?.toUpperCase()}${problem.slice(1)}, or give another --state-dir.`);
+    }
+    this.db = opened;
     const db = this.db;
     this.stmt = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
@@ -112,13 +166,21 @@ export class HubStore {
     this.nextFeedbackId = (this.stmt.maxFeedbackId.get()?.n ?? 0) + 1;
   }
 
-  /** Calls `fn` once every write queued so far is committed (at once if none is waiting). */
-  afterCommit(fn: () => void): void {
+  /**
+   * Calls `fn` once every write queued so far is committed (at once if none is waiting), or with the error
+   * of the commit that failed: then the new messages queued with it are not stored.
+   */
+  afterCommit(fn: (err?: Error) => void): void {
     if (this.queued.length === 0) fn();
     else this.committed.push(fn);
   }
 
-  /** Commits what is queued, now. */
+  /** Why the store cannot take new messages now (a storage fault), or undefined when it can. */
+  fault(): string | undefined {
+    return this.faulted;
+  }
+
+  /** Commits what is queued, now. A storage fault is kept (see `fault()`), never thrown. */
   commit(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
@@ -127,22 +189,46 @@ export class HubStore {
     this.queued = [];
     this.committed = [];
     if (writes.length > 0) {
-      this.db.transaction(() => {
-        for (const write of writes) write();
-      })();
+      try {
+        this.db.transaction(() => {
+          for (const write of writes) write.run();
+        })();
+        this.faulted = undefined;
+      } catch (err) {
+        if (!isStorageError(err)) throw err;
+        this.faulted = storageProblem(err, this.dir);
+        // Keep what must not be forgotten (deletions, delivery counts, feedback) for the next attempt.
+        this.queued = [...writes.filter((w) => !w.insert), ...this.queued];
+        const error = new Error(this.faulted);
+        for (const callback of callbacks) callback(error);
+        return;
+      }
     }
     for (const callback of callbacks) callback();
   }
 
-  private queue(write: () => void): void {
-    this.queued.push(write);
+  /** After a fault: tries again what is waiting (or a tiny write), and clears the fault when it is stored. */
+  retry(): void {
+    if (this.faulted === undefined) return;
+    if (this.queued.length === 0) this.queued.push({ run: () => this.stmt.setMeta.run('checked', new Date().toISOString()) });
+    this.commit();
+  }
+
+  private queue(write: () => void, insert = false): void {
+    this.queued.push({ run: write, insert });
     this.scheduled ??= setImmediate(() => this.commit());
   }
 
-  /** A rare write that commits at once, after what is queued. */
+  /** A rare write that commits at once, after what is queued; a storage fault is thrown as a StateDirError. */
   private now(write: () => void): void {
     this.commit();
-    this.db.transaction(write)();
+    try {
+      this.db.transaction(write)();
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      this.faulted = storageProblem(err, this.dir);
+      throw new HubError('StorageUnavailable', `The hub cannot store this change: ${this.faulted}.`);
+    }
   }
 
   getMeta(key: string): string | undefined {
@@ -196,7 +282,7 @@ export class HubStore {
     const { deviceId, body, ...doc } = message;
     const seq = this.nextSeq++;
     const json = JSON.stringify(doc satisfies MessageDoc);
-    this.queue(() => this.stmt.insertMessage.run(seq, deviceId, json, body));
+    this.queue(() => this.stmt.insertMessage.run(seq, deviceId, json, body), true);
     return seq;
   }
 

@@ -95,7 +95,7 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       }),
   handler: async (args) => {
     const devices = [...new Set(args.device)];
-    const { readCertificates, startHub } = await import('../../hub/index.js');
+    const { HubStartError, readCertificates, startHub } = await import('../../hub/index.js');
     const deviceCas = args['device-ca'].map((path) => {
       let pem: string;
       try {
@@ -120,6 +120,9 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       maxDeliveryCount: args['max-delivery-count'],
       devices,
       log: args.quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    }).catch((err: unknown) => {
+      // A state directory that cannot be used is the user's to fix, as a bad flag is: exit 2.
+      throw err instanceof HubStartError && err.code === 'state-unusable' ? new UsageError(err.message) : err;
     });
     const envFile = writeEnvFile(hub, devices);
     // The text is read by people, on a terminal or in a log (`iot-c2d hub > hub.log &`): keys masked unless

@@ -55,6 +55,7 @@ const CONDITIONS: Record<HubErrorCode, string> = {
   ArgumentInvalid: 'com.microsoft:argument-error',
   PreconditionFailed: 'com.microsoft:precondition-failed',
   Unauthorized: 'amqp:unauthorized-access',
+  StorageUnavailable: 'amqp:internal-error',
 };
 
 const serviceGranted = (state: AmqpConnectionState, nowMs: number): boolean =>
@@ -96,7 +97,10 @@ function c2dSendRoute(ctx: HubContext): LinkRoute {
         return;
       }
       try {
-        ctx.queues.enqueue({ ...input, deviceId }, () => delivery.accept());
+        ctx.queues.enqueue({ ...input, deviceId }, (err) => {
+          if (err) delivery.reject({ condition: CONDITIONS.StorageUnavailable, description: err.message });
+          else delivery.accept();
+        });
       } catch (err) {
         if (!(err instanceof HubError)) throw err;
         delivery.reject({ condition: CONDITIONS[err.code], description: err.message });

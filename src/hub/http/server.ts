@@ -35,6 +35,7 @@ const STATUS: Record<HubErrorCode | 'NotFound' | 'MethodNotAllowed' | 'RequestEn
   PreconditionFailed: 412,
   MessageTooLarge: 413,
   RequestEntityTooLarge: 413,
+  StorageUnavailable: 507,
 };
 
 class HttpError extends Error {
