@@ -124,6 +124,17 @@ export const hubCommand: CommandModule<object, HubArgs> = {
       // A state directory that cannot be used is the user's to fix, as a bad flag is: exit 2.
       throw err instanceof HubStartError && err.code === 'state-unusable' ? new UsageError(err.message) : err;
     });
+    // Ctrl+C and SIGTERM stop the hub from now on: before anything is printed, as whoever reads the output
+    // may signal as soon as it appears (writes to a pipe complete at once, before the next line here runs).
+    const stopped = new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        hub.stop().then(resolve, resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
     const envFile = writeEnvFile(hub, devices);
     // The text is read by people, on a terminal or in a log (`iot-c2d hub > hub.log &`): keys masked unless
     // asked, the full strings being in connection.env. --json is read by scripts, which need the keys when
@@ -144,15 +155,7 @@ export const hubCommand: CommandModule<object, HubArgs> = {
     } else {
       process.stdout.write(describe(hub, devices, showKeys, envFile));
     }
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        hub.stop().then(resolve, resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await stopped;
     process.exitCode = EXIT.ok;
   },
 };
