@@ -25,6 +25,25 @@ const iothub = require('azure-iothub') as typeof import('azure-iothub');
 const { Amqp: CommonAmqp } = require('azure-iothub/dist/common-amqp/amqp.js') as typeof import('azure-iothub/dist/common-amqp/amqp.js');
 const { Message } = require('azure-iothub/dist/common-core/message.js') as typeof import('azure-iothub/dist/common-core/message.js');
 
+/**
+ * azure-iothub 1.16.6 bug: when the connection drops with sends in flight, its service error translation
+ * returns the SDK's own NotConnectedError with `amqpError` set to that same error, and the debug-name helper
+ * (evaluated even with debugging off) recurses on the cycle until the stack overflows; the RangeError escapes
+ * the transport's state machine, and that client never sends again (docs/sdk-notes.md). Break the cycle where
+ * it is made. The SDK's modules read `translateError` off this exports object at each call.
+ */
+type TranslateError = (message: string, amqpError: unknown) => Error & { amqpError?: unknown };
+const serviceErrors = require('azure-iothub/dist/amqp_service_errors.js') as { translateError: TranslateError; cycleBroken?: true };
+if (!serviceErrors.cycleBroken) {
+  const translate = serviceErrors.translateError;
+  serviceErrors.translateError = (message, amqpError) => {
+    const error = translate(message, amqpError);
+    if (error.amqpError === error) error.amqpError = undefined;
+    return error;
+  };
+  serviceErrors.cycleBroken = true;
+}
+
 const AMQPS_PORT = 5671;
 const NO_RETRY = { shouldRetry: () => false, nextRetryTimeout: () => 0 };
 
