@@ -10,7 +10,7 @@ import { ServiceClient } from '../clients/service-client.js';
 import type { DeviceInfo } from '../clients/types.js';
 import { parseDeviceConnectionString, parseServiceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
-import { HubStartError, readHubInstance, startHub } from '../hub/index.js';
+import { HubStartError, connectPresence, readHubInstance, startHub } from '../hub/index.js';
 import type { TuiConnector } from '../tui/connector.js';
 import type { TuiArgs } from './commands/tui.js';
 import { readCa } from './connection.js';
@@ -86,18 +86,29 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
       if ((err as { kind?: string }).kind !== 'device-not-found') throw err;
       info = await registry.create(DEMO_DEVICE);
     }
+    // Whose hub it is, and that it is shared; the socket that answered stays open, so the header can say
+    // at once when that process goes away (its hub with it).
+    const whose = `shared: ${running.owner ?? 'iot-c2d hub'}, pid ${running.pid}`;
+    const watch = await connectPresence(stateDir);
     return {
       ...common,
-      hubLabel: `local ${gateway} (iot-c2d hub, pid ${running.pid})`,
+      hubLabel: `local ${gateway} (${whose})`,
+      watchHub: (listener) => {
+        if (!watch) return listener(`local ${gateway} (${whose}, has stopped)`);
+        watch.socket.once('close', () => listener(`local ${gateway} (${whose}, has stopped: restart iot-c2d to run a hub here)`));
+      },
       serviceConnectionString: running.serviceConnectionString,
       deviceConnectionString: registry.deviceConnectionString(info),
       caPath: running.caPath,
       ...headStart(opener(ca, gateway), running.serviceConnectionString, registry.deviceConnectionString(info), args.transport),
-      shutdown: async () => undefined,
+      shutdown: async () => {
+        watch?.socket.removeAllListeners('close');
+        watch?.socket.destroy();
+      },
     };
   }
   const log = createWriteStream(`${stateDir}/tui-hub.log`, { flags: 'a', mode: 0o600 });
-  const options = { stateDir, devices: [DEMO_DEVICE], log: (line: string) => log.write(`${new Date().toISOString()} ${line}\n`) };
+  const options = { stateDir, devices: [DEMO_DEVICE], owner: 'iot-c2d tui', log: (line: string) => log.write(`${new Date().toISOString()} ${line}\n`) };
   let hub;
   try {
     hub = await startHub({ ...options, port: args.port });

@@ -43,6 +43,8 @@ export interface NewMessage {
   expiryMs?: number;
   properties: Array<[string, string]>;
   body: Buffer;
+  /** Who sent it (the AMQP client's container id): its feedback goes to that client's reader when it reads. */
+  origin?: string;
 }
 
 export interface C2dQueueOptions {
@@ -53,6 +55,8 @@ export interface C2dQueueOptions {
 
 interface Entry {
   message: QueuedMessage;
+  /** Who sent it, while this hub runs (not stored: after a restart, its feedback goes to any reader). */
+  origin?: string;
   lock?: { token: string; untilMs: number; consumer: C2dConsumer | undefined };
 }
 
@@ -140,7 +144,7 @@ export class C2dQueues {
       if (value !== undefined) fields[key] = value;
     }
     const message: QueuedMessage = { ...fields, seq: this.store.insertMessage(fields), deliveryCount: 0 };
-    const entry: Entry = { message };
+    const entry: Entry = { message, ...(input.origin === undefined ? {} : { origin: input.origin }) };
     queue.entries.push(entry);
     this.store.afterCommit((err) => {
       if (!err) return stored();
@@ -282,6 +286,7 @@ export class C2dQueues {
           description: DESCRIPTIONS[status],
         },
         nowMs,
+        entry.origin,
       );
     }
   }

@@ -74,6 +74,8 @@ export interface HubOptions {
   deviceCas?: string[];
   /** Receives one line per notable event (refused connections, bad frames). Never keys. */
   log?: (line: string) => void;
+  /** Which program runs the hub, told to other programs that find it (`iot-c2d hub`, `iot-c2d tui`). */
+  owner?: string;
 }
 
 export interface Hub {
@@ -127,7 +129,8 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const hostName = options.hostName ?? 'localhost';
   const log = options.log ?? (() => undefined);
   const startedAt = new Date().toISOString();
-  let presence: HubPresence = { pid: process.pid, port: 0, ports: [], startedAt };
+  const owner = options.owner ?? 'iot-c2d hub';
+  let presence: HubPresence = { pid: process.pid, owner, port: 0, ports: [], startedAt };
   let claim: Awaited<ReturnType<typeof claimStateDir>>;
   try {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -243,9 +246,10 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const ensureDevice = (deviceId: string): DeviceIdentity => registry.get(deviceId) ?? registry.create({ deviceId });
   for (const id of options.devices ?? []) ensureDevice(id);
 
-  presence = { pid: process.pid, port, ports, startedAt };
+  presence = { pid: process.pid, owner, port, ports, startedAt };
   writeHubInstance(stateDir, {
     pid: process.pid,
+    owner,
     port,
     ports,
     hostName,

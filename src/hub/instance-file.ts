@@ -12,6 +12,8 @@ import { askPresence } from './liveness.js';
 
 export interface HubInstance {
   pid: number;
+  /** Which program runs it (`iot-c2d hub`, `iot-c2d tui`); absent in files of older versions. */
+  owner?: string;
   port: number;
   ports: number[];
   hostName: string;

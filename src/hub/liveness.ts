@@ -20,6 +20,8 @@ import { join } from 'node:path';
 /** What a running hub says about itself. */
 export interface HubPresence {
   pid: number;
+  /** Which program runs it: `iot-c2d hub`, or the hub a TUI started for itself (`iot-c2d tui`). */
+  owner?: string;
   port: number;
   ports: number[];
   startedAt: string;

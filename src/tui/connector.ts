@@ -12,7 +12,7 @@ export interface TuiDevice extends DeviceSide {
 }
 
 export interface TuiConnector {
-  /** Shown in the header: `local localhost:8883`, or the hub's host name. */
+  /** Shown in the header: `local localhost:8883` (with whose it is when shared), or the hub's host name. */
   hubLabel: string;
   /** The embedded hub (or one on our own state directory): nobody else reads its feedback queue. */
   local: boolean;
@@ -30,6 +30,11 @@ export interface TuiConnector {
   secretsDir: string;
   openService(connectionString: string): Promise<{ service: ServiceSide; registry: RegistrySide }>;
   openDevice(connectionString: string, transport: DeviceTransport, autoComplete: boolean): Promise<TuiDevice>;
+  /**
+   * For a hub another process runs (shared): calls `listener` with a new header label when that process
+   * goes away. Absent otherwise.
+   */
+  watchHub?(listener: (hubLabel: string) => void): void;
   /** Stops what the connector started (the embedded hub). Called once, after the clients are closed. */
   shutdown(): Promise<void>;
 }

@@ -82,6 +82,7 @@ export class Controller {
 
   /** Connects whatever the connector was given; each side on its own, a failure of one leaves the other. */
   start(): Promise<void> {
+    this.connector.watchHub?.((hubLabel) => this.dispatch({ type: 'hub-label', hubLabel }));
     return this.connections.start(this.options.queuePollMs ?? 3000);
   }
 

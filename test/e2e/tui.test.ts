@@ -114,7 +114,7 @@ describe('iot-c2d tui in a pseudo-terminal', () => {
     afterAll(async () => {
       // The hub's own shutdown is tested with the hub; here it only has to go (SIGTERM can take seconds
       // after clients have come and gone).
-      if (hub.exitCode === null) {
+      if (hub.exitCode === null && hub.signalCode === null) {
         hub.kill('SIGKILL');
         await new Promise((r) => hub.once('exit', r));
       }
@@ -191,7 +191,7 @@ describe('iot-c2d tui in a pseudo-terminal', () => {
     it('with no strings, joins the iot-c2d hub already running on the state directory and creates demo-device there', async () => {
       const app = new PtyApp(['--state-dir', info.stateDir], { cwd: tempDir() });
       try {
-        await app.waitFor(`hub local localhost:${info.port} (iot-c2d hub, pid ${hub.pid})`);
+        await app.waitFor(`hub local localhost:${info.port} (shared: iot-c2d hub, pid ${hub.pid})`);
         await app.waitFor(/device demo-device mqtt ● connected/);
         await app.waitFor(/service ● connected/);
         await app.key('q');
@@ -224,6 +224,21 @@ describe('iot-c2d tui in a pseudo-terminal', () => {
         hub = spawn(process.execPath, [CLI, 'hub', '--port', String(info.port), '--state-dir', info.stateDir, '--quiet'], { env: cleanEnv(), stdio: 'ignore' });
         await app.waitFor(/service ● connected[\s\S]*device dev-b mqtt ● connected/, 20_000);
         expect(app.screen()).toMatch(/\+ \S+.*\s+before/);
+        await app.key('q');
+        expect((await app.exited).exitCode).toBe(0);
+      } finally {
+        app.kill();
+      }
+    });
+
+    it('joined to another process\'s hub, the header says when that process has stopped', async () => {
+      const app = new PtyApp(['--state-dir', info.stateDir], { cwd: tempDir() });
+      try {
+        await app.waitFor(`hub local localhost:${info.port} (shared: iot-c2d hub, pid ${hub.pid})`);
+        const pid = hub.pid;
+        hub.kill('SIGKILL');
+        await new Promise((r) => hub.once('exit', r));
+        await app.waitFor(`(shared: iot-c2d hub, pid ${pid}, has stopped`);
         await app.key('q');
         expect((await app.exited).exitCode).toBe(0);
       } finally {

@@ -65,6 +65,15 @@ const serviceGranted = (state: AmqpConnectionState, nowMs: number): boolean =>
 const deviceGranted = (ctx: HubContext, deviceId: string) => (state: AmqpConnectionState, nowMs: number): boolean =>
   ctx.registry.get(deviceId)?.status === 'enabled' && [...state.grants.values()].some((g) => grantsDevice(g, deviceId, nowMs));
 
+/**
+ * Which client a connection belongs to: the container id of its AMQP open. An SDK client keeps one container
+ * for its life, so the id stays the same across its reconnects.
+ */
+function clientOf(connection: Connection): string | undefined {
+  const id = (connection as unknown as { remote?: { open?: { container_id?: unknown } } }).remote?.open?.container_id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
 function creditOf(sender: Sender): number {
   return sender.sendable() ? (sender as unknown as { credit: number }).credit : 0;
 }
@@ -97,7 +106,8 @@ function c2dSendRoute(ctx: HubContext): LinkRoute {
         return;
       }
       try {
-        ctx.queues.enqueue({ ...input, deviceId }, (err) => {
+        const origin = clientOf(delivery.link.connection);
+        ctx.queues.enqueue({ ...input, deviceId, ...(origin === undefined ? {} : { origin }) }, (err) => {
           if (err) delivery.reject({ condition: CONDITIONS.StorageUnavailable, description: err.message });
           else delivery.accept();
         });
@@ -113,7 +123,9 @@ function c2dSendRoute(ctx: HubContext): LinkRoute {
 function feedbackRoute(ctx: HubContext, sender: Sender): LinkRoute {
   const unsettled = new Map<Delivery, (accepted: boolean) => void>();
   let detach: (() => void) | undefined;
+  const owner = clientOf(sender.connection);
   const reader: FeedbackReader = {
+    ...(owner === undefined ? {} : { owner }),
     credit: () => creditOf(sender),
     send: (records: FeedbackRecord[], settled) => {
       const delivery = sender.send(

@@ -63,6 +63,8 @@ export function reducer(state: State, action: Action): State {
       return { ...state, notice: action.notice };
     case 'connected':
       return state.notice?.about === action.side ? { ...state, notice: undefined } : state;
+    case 'hub-label':
+      return { ...state, hubLabel: action.hubLabel };
     case 'service':
       return { ...state, service: { ...state.service, ...action.patch } };
     case 'device':

@@ -168,6 +168,7 @@ export type Action =
   | { type: 'notice'; notice: Notice | undefined }
   /** `side` connected: a notice about it is no longer true. */
   | { type: 'connected'; side: 'device' | 'service' }
+  | { type: 'hub-label'; hubLabel: string }
   | { type: 'service'; patch: Partial<State['service']> }
   | { type: 'device'; patch: Partial<State['device']> }
   | { type: 'device-reset'; id: string | undefined; transport: DeviceTransport }
