@@ -1,16 +1,47 @@
 #!/usr/bin/env node
-// Bundles the command line into one file, dist/cli/main.js (replacing tsc's unbundled output of that file),
-// because loading hundreds of small modules was most of the TUI's cold start (bench/README.md). Native
+// Bundles the command line into dist/cli/main.js (replacing tsc's unbundled output of that file) and a chunk
+// per dynamic import() in dist/cli/chunks, because loading hundreds of small modules was most of the TUI's
+// cold start, and parsing code a command never runs was most of a command's (bench/README.md). Native
 // modules stay outside; the Azure SDKs are loaded at run time through createRequire, from node_modules.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * string-width builds an Intl.Segmenter and Unicode-set regular expressions when it is loaded (≈ 50 ms, more
+ * on a busy machine), and yargs loads it (through cliui) for every command, though only --help measures
+ * text. Every import of it gets a stand-in that loads the real module on its first call.
+ */
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'real' });
+      if (real.errors.length > 0) return undefined;
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
+      resolveDir: root,
+      contents: `let real;\nexport default function stringWidth(text, options) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(text, options);\n}\n`,
+    }));
+  },
+};
+
+// Chunk names carry a content hash: drop the previous build's.
+rmSync(new URL('../dist/cli/chunks', import.meta.url), { recursive: true, force: true });
+
 await build({
   absWorkingDir: root,
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli/main.js',
+  outdir: 'dist/cli',
+  entryNames: '[name]',
+  // Each dynamic import() is a chunk of its own, read only when a command needs it: `send` never parses
+  // the TUI, the hub or the device SDK glue (bench/README.md, CLI start-up).
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   allowOverwrite: true,
   bundle: true,
   platform: 'node',
@@ -27,5 +58,6 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   // Bundled CommonJS calls require(); give the ES module one.
   banner: { js: "import { createRequire as __iotC2dCreateRequire } from 'node:module'; const require = __iotC2dCreateRequire(import.meta.url);" },
+  plugins: [lazyStringWidth],
   logLevel: 'warning',
 });

@@ -51,7 +51,8 @@ export async function ensureCertificates(stateDir: string, hostNames: readonly s
   if (!serverGood) {
     mkdirSync(dir, { recursive: true });
     // Loaded only when certificates are made: it is slow to import, and that happens once per state directory.
-    const { generate } = await import('selfsigned');
+    // The default export (module.exports of this CommonJS package): a bundled chunk has no named exports.
+    const { generate } = (await import('selfsigned')).default;
     const notBeforeDate = new Date(Date.now() - DAY);
     if (!caGood) {
       const ca = await generate([{ name: 'commonName', value: 'iot-c2d local hub CA' }], {
