@@ -5,9 +5,28 @@
 // modules stay outside; the Azure SDKs are loaded at run time through createRequire, from node_modules.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * yargs renders the whole help text of a command each time it runs the command's handler
+ * (`cacheHelpMessage`), in case a later failure prints it; our `.fail()` handler never prints help, so that
+ * rendering (≈ 1/3 of a command's start-up CPU, most of it string-width) is dropped from the bundle. The build
+ * fails if yargs changes that line.
+ */
+const noHelpCache = {
+  name: 'no-yargs-help-cache',
+  setup(b) {
+    b.onLoad({ filter: /node_modules[\\/]yargs[\\/]build[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const line = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(line)) throw new Error(`${args.path} no longer has "${line}": review scripts/bundle.mjs (noHelpCache)`);
+      return { contents: source.replace(line, '/* help not cached: scripts/bundle.mjs */'), loader: 'js' };
+    });
+  },
+};
 
 /**
  * string-width builds an Intl.Segmenter and Unicode-set regular expressions when it is loaded (≈ 50 ms, more
@@ -58,6 +77,6 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   // Bundled CommonJS calls require(); give the ES module one.
   banner: { js: "import { createRequire as __iotC2dCreateRequire } from 'node:module'; const require = __iotC2dCreateRequire(import.meta.url);" },
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, noHelpCache],
   logLevel: 'warning',
 });

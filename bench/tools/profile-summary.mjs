@@ -18,7 +18,7 @@ function modulesOf(url) {
   if (!bundles.has(url)) {
     const path = url.startsWith('file:') ? fileURLToPath(url) : url;
     const starts = [];
-    if (path.endsWith('dist/cli/main.js') && existsSync(path)) {
+    if (/dist\/cli\/(main|chunks\/.*)\.js$/.test(path) && existsSync(path)) {
       readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
         const m = /^\/\/ ((node_modules|src)\/.*)$/.exec(line);
         if (m) starts.push([i, m[1]]);

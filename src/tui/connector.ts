@@ -37,4 +37,10 @@ export interface TuiConnector {
   watchHub?(listener: (hubLabel: string) => void): void;
   /** Stops what the connector started (the embedded hub). Called once, after the clients are closed. */
   shutdown(): Promise<void>;
+  /**
+   * When present, called once the first frame is drawn: the connector then starts what is slow (the
+   * embedded hub, the SDKs) and resolves when hubLabel and the connection strings are final. Until then
+   * both sides show "connecting". A rejection ends the TUI with that error.
+   */
+  prepare?(): Promise<void>;
 }

@@ -30,6 +30,11 @@ export async function runTui(connector: TuiConnector, options: RunOptions = {}):
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const controller = new Controller(store, connector, { onQuit: () => resolveDone() });
+  if (connector.prepare) {
+    // Drawn at once; the connector fills in the hub and the connection strings behind this first frame.
+    store.dispatch({ type: 'service', patch: { link: { status: 'connecting' } } });
+    store.dispatch({ type: 'device', patch: { link: { status: 'connecting' } } });
+  }
 
   let restored = false;
   const restore = (): void => {
@@ -58,7 +63,19 @@ export async function runTui(connector: TuiConnector, options: RunOptions = {}):
   const ink = render(<App controller={controller} />, { stdin, stdout, exitOnCtrlC: false, patchConsole: false, maxFps: 60 });
   // Ink unmounts itself on a signal (signal-exit): ask for its exit promise now, or it is never resolved.
   const inkExited = ink.waitUntilExit().catch(() => undefined);
-  void controller.start();
+  let failure: { error: unknown } | undefined;
+  const prepare = connector.prepare?.bind(connector);
+  const ready = prepare ? new Promise<void>((resolve) => setImmediate(resolve)).then(prepare) : Promise.resolve();
+  ready.then(
+    () => {
+      if (prepare) store.dispatch({ type: 'hub-label', hubLabel: connector.hubLabel });
+      return controller.start();
+    },
+    (error: unknown) => {
+      failure = { error };
+      resolveDone();
+    },
+  );
   await done;
   ink.unmount();
   await inkExited;
@@ -66,5 +83,6 @@ export async function runTui(connector: TuiConnector, options: RunOptions = {}):
   restore();
   stdin.pause();
   process.off('exit', restore);
+  if (failure) throw failure.error;
   return 0;
 }

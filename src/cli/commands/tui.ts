@@ -11,6 +11,7 @@ import { DEVICE_TRANSPORTS } from '../../core/types.js';
 import type { DeviceTransport } from '../../core/types.js';
 import { DEFAULT_PORT, defaultStateDir } from '../../hub/defaults.js';
 import type { TuiConnector } from '../../tui/connector.js';
+import { lateConnector } from '../late-connector.js';
 import { UsageError } from '../usage.js';
 
 export interface TuiArgs {
@@ -60,23 +61,26 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
         // Nowhere to write it: dropping a warning beats breaking the screen.
       }
     });
-    // Ink and React take a while to load: let that overlap with starting the hub and connecting.
+    const serviceCs = args.hub ?? (process.env.IOTHUB_CONNECTION_STRING || undefined);
+    const deviceCs = args.device ?? (process.env.IOTHUB_DEVICE_CONNECTION_STRING || undefined);
+    // Draw first: Ink loads, the first frame shows both sides connecting, and only then do the embedded hub
+    // and the SDKs load and start (bench/README.md, TUI cold start).
     // Ink's "am I in CI" is answered in the bundle (no CI there: this is a terminal); its colours (chalk's
     // supports-color) also turn off when CI is set, as they are worked out when Ink loads. Hide CI for that
     // load only: it is back before the TUI starts, so child processes get the environment as the user set it.
     const ci = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
-    const tui = import('../../tui/start.js').finally(() => {
+    const { runTui } = await import('../../tui/start.js').finally(() => {
       for (const [name, value] of Object.entries(ci)) if (value !== undefined) process.env[name] = value;
     });
-    tui.catch(() => undefined);
-    const serviceCs = args.hub ?? (process.env.IOTHUB_CONNECTION_STRING || undefined);
-    const deviceCs = args.device ?? (process.env.IOTHUB_DEVICE_CONNECTION_STRING || undefined);
-    const { embeddedConnector, remoteConnector } = await import('../tui-connector.js');
     const connector: TuiConnector =
-      serviceCs === undefined && deviceCs === undefined ? await embeddedConnector(args) : remoteConnector(args, serviceCs, deviceCs);
-    const { runTui } = await tui;
+      serviceCs === undefined && deviceCs === undefined
+        ? lateConnector(
+            { hubLabel: 'local (starting)', local: true, transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: args['state-dir'] },
+            async () => (await import('../tui-connector.js')).embeddedConnector(args),
+          )
+        : (await import('../tui-connector.js')).remoteConnector(args, serviceCs, deviceCs);
     const code = await runTui(connector);
     // Everything is closed and the terminal restored; exit now rather than wait on whatever an SDK left
     // referenced (seen: the stdio handles kept the loop alive after a clean shutdown).

@@ -180,4 +180,5 @@ export type Action =
   | { type: 'edit'; target: 'field' | 'prompt'; op: EditOp }
   | { type: 'send-result'; result: Notice; recent?: RecentSend }
   | { type: 'recall'; index: number }
-  | { type: 'filter'; filter: string };
+  | { type: 'filter'; filter: string }
+  | { type: 'hub-label'; hubLabel: string };
