@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const expiry = Math.floor(Date.now() / 1000) + 3600;
   const devices = ids.map((id) => {
     const cs = parseDeviceConnectionString(info.devices[id] as string);
-    return { id, token: createSasToken(`localhost/devices/${id}`, cs.key, expiry) };
+    return { id, token: createSasToken(`localhost/devices/${id}`, cs.key as string, expiry) };
   });
   const rssIdle = rssMb(hub.pid as number);
 
