@@ -129,7 +129,7 @@ export interface IssuedCertificate {
 /** A fresh device certificate with CN = `deviceId`: self-signed, or signed by `ca`. */
 export async function makeDeviceCertificate(deviceId: string, ca?: { certPem: string; keyPem: string }, validDays = 365): Promise<IssuedCertificate> {
   // Loaded on demand: slow to import, and only certificate making needs it.
-  const { generate } = await import('selfsigned');
+  const { generate } = (await import('selfsigned')).default;
   const made = await generate([{ name: 'commonName', value: deviceId }], {
     keyType: 'ec',
     curve: 'P-256',
@@ -148,7 +148,7 @@ export async function makeDeviceCertificate(deviceId: string, ca?: { certPem: st
 
 /** A fresh CA for device certificates. */
 export async function makeDeviceCa(commonName: string, validDays = 3650): Promise<{ certPem: string; keyPem: string }> {
-  const { generate } = await import('selfsigned');
+  const { generate } = (await import('selfsigned')).default;
   const made = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'ec',
     curve: 'P-256',
