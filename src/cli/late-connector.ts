@@ -11,6 +11,7 @@ export function lateConnector(known: Known, make: () => Promise<TuiConnector>): 
   let real: Promise<TuiConnector> | undefined;
   const get = (): Promise<TuiConnector> => (real ??= make());
   let ready: TuiConnector | undefined;
+  const hubWatchers: Array<(hubLabel: string) => void> = [];
   return {
     get hubLabel() {
       return ready?.hubLabel ?? known.hubLabel;
@@ -31,6 +32,12 @@ export function lateConnector(known: Known, make: () => Promise<TuiConnector>): 
     },
     prepare: async () => {
       ready = await get();
+      for (const listener of hubWatchers.splice(0)) ready.watchHub?.(listener);
+    },
+    // A hub another process runs: its label changes when that process goes away; listen once it is known.
+    watchHub: (listener) => {
+      if (ready) ready.watchHub?.(listener);
+      else hubWatchers.push(listener);
     },
     openService: async (cs) => (await get()).openService(cs),
     openDevice: async (cs, transport, autoComplete) => (await get()).openDevice(cs, transport, autoComplete),

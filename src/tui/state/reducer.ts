@@ -97,8 +97,6 @@ export function reducer(state: State, action: Action): State {
       const cursor = state.send.focus === undefined ? 0 : fieldText(item.form, state.send.focus).length;
       return { ...state, send: { ...state.send, form: item.form, cursor, goal: undefined, recall: action.index, result: { level: 'info', text: `Recalled the send of ${item.messageId} (${action.index + 1} of ${state.send.recent.length}).` } } };
     }
-    case 'hub-label':
-      return { ...state, hubLabel: action.hubLabel };
     case 'filter':
       return { ...state, feedback: { ...state.feedback, filter: action.filter, cursor: undefined } };
   }
