@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 
 const sdk = ['azure-iothub', 'azure-iothub/*', 'azure-iot-*', 'azure-iot-*/*'];
 const ui = ['ink', 'ink/*', 'react', 'react/*', 'ink-testing-library'];
+const hubCoreMessage = 'hub/core/ is the hub behind its facade: no protocol library (aedes, rhea, mqtt-packet, ws, node:net/tls/http/https) and no adapter (hub/mqtt, hub/amqp, hub/http) or other hub file; the adapters call it.';
 const hubEngines = ['aedes', 'aedes/*', 'aedes-*', 'rhea', 'rhea/*', 'better-sqlite3', 'ws', 'selfsigned'];
 
 /** A no-restricted-imports rule: package patterns plus relative folders, each with the reason. */
@@ -55,6 +56,23 @@ export default tseslint.config(
   {
     files: ['src/hub/**'],
     rules: boundary('hub/ is the embedded IoT Hub: it never imports the SDK clients, the TUI or the CLI.', [...sdk, ...ui, 'yargs'], ['clients', 'tui', 'cli']),
+  },
+  {
+    // The hub's core (the facade and the state behind it) knows no protocol: the adapters around it do.
+    files: ['src/hub/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['net', 'tls', 'http', 'https', 'http2', 'dgram'].flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: hubCoreMessage })),
+          patterns: [
+            { group: [...sdk, ...ui, 'yargs', 'aedes', 'aedes/*', 'aedes-*', 'rhea', 'rhea/*', 'mqtt-packet', 'mqtt-packet/*', 'ws', 'ws/*'], message: hubCoreMessage },
+            // Only itself and src/core: no adapter folder (mqtt/, amqp/, http/) nor any other hub file.
+            { regex: '^\\.\\./(?!\\.\\./core/)', message: hubCoreMessage },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/clients/**'],

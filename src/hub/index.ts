@@ -5,28 +5,23 @@
 import type { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { formatDeviceConnectionString, formatServiceConnectionString, formatX509DeviceConnectionString } from '../core/connection-string.js';
 import { LIMITS } from '../core/types.js';
+import { formatDeviceConnectionString, formatServiceConnectionString, formatX509DeviceConnectionString } from '../core/connection-string.js';
 import { createAmqpServer } from './amqp/server.js';
-import { Authenticator } from './auth.js';
-import { C2dQueues } from './c2d-queue.js';
-import { deviceTestCaPaths, readCertificates, thumbprintOf } from './device-certificates.js';
-import type { HubContext } from './context.js';
-import { FeedbackQueue } from './feedback-queue.js';
+import { readCertificates, thumbprintOf } from './core/certificate-check.js';
+import { HubError, HubStartError } from './core/errors.js';
+import { HubCore } from './core/hub-core.js';
+import type { DeviceIdentity } from './core/model.js';
+import { HubStore, StateDirError, isStorageError, storageProblem } from './core/store.js';
+import { deviceTestCaPaths } from './device-certificates.js';
 import { createHttpServer } from './http/server.js';
 import { DEFAULT_PORT, STANDARD_EXTRA_PORTS, defaultStateDir } from './defaults.js';
-import { HubError, HubStartError } from './errors.js';
 import { removeHubInstance, writeHubInstance } from './instance-file.js';
 import { claimStateDir } from './liveness.js';
 import type { HubPresence } from './liveness.js';
 import { createTlsServer } from './listener.js';
 import type { TlsListener } from './listener.js';
-import type { DeviceIdentity } from './model.js';
-import { DEFAULT_POLICIES } from './model.js';
 import { createMqttServer } from './mqtt/broker.js';
-import { Presence } from './presence.js';
-import { DeviceRegistry, newKey } from './registry.js';
-import { HubStore, StateDirError, isStorageError, storageProblem } from './store.js';
 import { ensureCertificates } from './tls.js';
 import { serveWebSockets } from './websocket.js';
 
@@ -35,10 +30,11 @@ export { readHubInstance } from './instance-file.js';
 export { connectPresence } from './liveness.js';
 export type { HubPresence } from './liveness.js';
 export type { HubInstance } from './instance-file.js';
-export type { DeviceIdentity } from './model.js';
-export { HubError, HubStartError } from './errors.js';
-export type { HubStartErrorCode } from './errors.js';
-export { ensureDeviceTestCa, makeDeviceCa, makeDeviceCertificate, readCertificates, thumbprintOf } from './device-certificates.js';
+export type { DeviceIdentity } from './core/model.js';
+export { HubError, HubStartError } from './core/errors.js';
+export type { HubStartErrorCode } from './core/errors.js';
+export { readCertificates, thumbprintOf } from './core/certificate-check.js';
+export { ensureDeviceTestCa, makeDeviceCa, makeDeviceCertificate } from './device-certificates.js';
 export type { IssuedCertificate } from './device-certificates.js';
 
 export interface HubOptions {
@@ -156,38 +152,29 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
 
   let certificates;
   let store: HubStore | undefined;
+  let core: HubCore;
   try {
     certificates = await ensureCertificates(stateDir, [hostName]);
     store = new HubStore(stateDir);
-    if (store.policies().length === 0) {
-      for (const policy of DEFAULT_POLICIES) store.putPolicy({ ...policy, primaryKey: newKey(), secondaryKey: newKey() });
-    }
+    core = new HubCore(store, {
+      hostName,
+      deviceCas,
+      log,
+      ...(options.feedbackDelayMs === undefined ? {} : { feedbackDelayMs: options.feedbackDelayMs }),
+      ...(options.maxDeliveryCount === undefined ? {} : { maxDeliveryCount: options.maxDeliveryCount }),
+      ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+      ...(options.defaultTtlMs === undefined ? {} : { defaultTtlMs: options.defaultTtlMs }),
+    });
   } catch (err) {
     store?.close();
     claim.close();
     throw unusable(err, stateDir);
   }
-  const policies = store.policies();
-  const registry = new DeviceRegistry(store);
-  const feedback = new FeedbackQueue(store, { delayMs: options.feedbackDelayMs ?? 0, ttlMs: LIMITS.defaultTtlMs });
-  const queues = new C2dQueues(store, registry, feedback, {
-    maxDeliveryCount: options.maxDeliveryCount ?? LIMITS.maxDeliveryCount,
-    lockTimeoutMs: options.lockTimeoutMs ?? LIMITS.lockTimeoutMs,
-    defaultTtlMs: options.defaultTtlMs ?? LIMITS.defaultTtlMs,
-  });
-  const ctx: HubContext = {
-    hostName,
-    registry,
-    queues,
-    feedback,
-    auth: new Authenticator([hostName, 'localhost', '127.0.0.1'], () => policies, (id) => registry.get(id), deviceCas),
-    presence: new Presence(),
-    log,
-  };
+  const policies = core.policies();
 
-  const mqtt = await createMqttServer(ctx);
-  const amqp = createAmqpServer(ctx);
-  const http = createHttpServer(ctx);
+  const mqtt = await createMqttServer(core);
+  const amqp = createAmqpServer(core);
+  const http = createHttpServer(core);
   const wss = serveWebSockets(http.server, { mqtt: mqtt.handle, amqp: amqp.handle }, log);
   const handlers = { mqtt: mqtt.handle, amqp: amqp.handle, http: http.handle };
 
@@ -217,8 +204,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     http.close();
     wss.close();
     await mqtt.close();
-    feedback.close();
-    store.close();
+    core.close();
     claim.close();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new HubStartError('port-in-use', `Port ${trying} is in use: give another with --port (0 picks a free one).`);
@@ -226,11 +212,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     throw err;
   }
 
-  const sweep = setInterval(() => {
-    store.retry();
-    queues.sweep();
-    feedback.sweep();
-  }, Math.min(1000, Math.max(50, (options.lockTimeoutMs ?? LIMITS.lockTimeoutMs) / 4)));
+  const sweep = setInterval(() => core.sweep(), Math.min(1000, Math.max(50, (options.lockTimeoutMs ?? LIMITS.lockTimeoutMs) / 4)));
   sweep.unref();
 
   const port = ports[0] as number;
@@ -243,8 +225,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   };
   const serviceConnectionString = (name = 'iothubowner'): string =>
     formatServiceConnectionString({ hostName: endpoint, ...policyKey(name) });
-  const ensureDevice = (deviceId: string): DeviceIdentity => registry.get(deviceId) ?? registry.create({ deviceId });
-  for (const id of options.devices ?? []) ensureDevice(id);
+  for (const id of options.devices ?? []) core.ensureDevice(id);
 
   presence = { pid: process.pid, owner, port, ports, startedAt };
   writeHubInstance(stateDir, {
@@ -268,14 +249,14 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     caPem: certificates.caPem,
     serviceConnectionString,
     deviceConnectionString: (deviceId) => {
-      const device = registry.require(deviceId);
+      const device = core.requireDevice(deviceId);
       const gateway = standard ? {} : { gatewayHostName: endpoint };
       if (device.primaryKey === null) return formatX509DeviceConnectionString({ hostName, deviceId, ...gateway });
       return formatDeviceConnectionString({ hostName, deviceId, key: device.primaryKey, ...gateway });
     },
-    ensureDevice,
+    ensureDevice: (deviceId) => core.ensureDevice(deviceId),
     deviceCas: () => deviceCas().map((ca) => ({ subject: ca.subject.replace(/\n/g, ', '), thumbprint: thumbprintOf(ca) })),
-    queueDepth: (deviceId) => queues.depth(deviceId),
+    queueDepth: (deviceId) => core.queueDepth(deviceId),
     stop: () => {
       stopped ??= (async () => {
         clearInterval(sweep);
@@ -288,8 +269,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
         wss.close();
         await mqtt.close();
         for (const listener of servers) listener.destroyConnections();
-        feedback.close();
-        store.close();
+        core.close();
         claim.close();
       })();
       return stopped;

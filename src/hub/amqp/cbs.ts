@@ -6,8 +6,8 @@
  */
 import type { Message } from 'rhea';
 import rhea from 'rhea';
-import type { Grant } from '../auth.js';
-import type { HubContext } from '../context.js';
+import type { Grant } from '../core/auth.js';
+import type { HubCore } from '../core/hub-core.js';
 
 export const CBS_ADDRESS = '$cbs';
 
@@ -26,10 +26,10 @@ export function cbsReply(request: Message, status: number, description: string):
 }
 
 /** Checks a `$cbs` request: the status and description to answer, and the grant to admit on success. */
-export function putToken(ctx: HubContext, request: Message): { status: number; description: string; grant?: Grant } {
+export function putToken(core: HubCore, request: Message): { status: number; description: string; grant?: Grant } {
   const operation = request.application_properties?.operation as unknown;
   if (operation !== 'put-token') return { status: 400, description: `Unsupported $cbs operation "${String(operation)}".` };
-  const result = ctx.auth.verify(typeof request.body === 'string' ? request.body : '');
+  const result = core.authenticate({ token: typeof request.body === 'string' ? request.body : '' });
   if (!result.ok) return { status: 401, description: result.reason };
   return { status: 200, description: 'OK', grant: result.grant };
 }

@@ -19,13 +19,12 @@ import type { Connection, Delivery, Message, Sender } from 'rhea';
 import rhea from 'rhea';
 import { randomUUID } from 'node:crypto';
 import type { FeedbackRecord } from '../../core/types.js';
-import { grantsDevice, grantsService } from '../auth.js';
-import type { C2dConsumer, Settlement } from '../c2d-queue.js';
-import type { HubContext } from '../context.js';
-import { HubError } from '../errors.js';
-import type { HubErrorCode } from '../errors.js';
-import type { FeedbackReader } from '../feedback-queue.js';
-import type { LockedMessage } from '../model.js';
+import { grantsService } from '../core/auth.js';
+import type { C2dConsumer, Settlement } from '../core/c2d-queue.js';
+import type { HubErrorCode } from '../core/errors.js';
+import type { FeedbackReader } from '../core/feedback-queue.js';
+import type { HubCore } from '../core/hub-core.js';
+import type { LockedMessage } from '../core/model.js';
 import { deviceOfAddress, fromServiceMessage, toDeviceMessage } from './convert.js';
 import type { Link } from './convert.js';
 import type { AmqpConnectionState } from './server.js';
@@ -61,9 +60,19 @@ const CONDITIONS: Record<HubErrorCode, string> = {
 const serviceGranted = (state: AmqpConnectionState, nowMs: number): boolean =>
   [...state.grants.values()].some((g) => grantsService(g, 'ServiceConnect', nowMs));
 
-/** A token on the connection lets the device in, and the device (still) exists and is enabled. */
-const deviceGranted = (ctx: HubContext, deviceId: string) => (state: AmqpConnectionState, nowMs: number): boolean =>
-  ctx.registry.get(deviceId)?.status === 'enabled' && [...state.grants.values()].some((g) => grantsDevice(g, deviceId, nowMs));
+/**
+ * What every link of one device starts from: it needs DeviceConnect for the device (a token on the connection
+ * that lets the device in, the device still registered and enabled), and does nothing on open and close.
+ */
+function deviceLink(core: HubCore, deviceId: string): LinkRoute {
+  return {
+    needs: `DeviceConnect for device '${deviceId}'`,
+    deviceId,
+    authorized: (state, nowMs) => core.deviceAllowed(deviceId, state.grants.values(), nowMs),
+    opened: () => undefined,
+    closed: () => undefined,
+  };
+}
 
 /**
  * Which client a connection belongs to: the container id of its AMQP open. An SDK client keeps one container
@@ -78,21 +87,21 @@ function creditOf(sender: Sender): number {
   return sender.sendable() ? (sender as unknown as { credit: number }).credit : 0;
 }
 
-export function routeLink(ctx: HubContext, link: Link, address: string | undefined): LinkRoute | string {
+export function routeLink(core: HubCore, link: Link, address: string | undefined): LinkRoute | string {
   const lower = (address ?? '').toLowerCase();
-  if (link.is_receiver() && lower === '/messages/devicebound') return c2dSendRoute(ctx);
-  if (link.is_sender() && lower === '/messages/servicebound/feedback') return feedbackRoute(ctx, link as Sender);
+  if (link.is_receiver() && lower === '/messages/devicebound') return c2dSendRoute(core);
+  if (link.is_sender() && lower === '/messages/servicebound/feedback') return feedbackRoute(core, link as Sender);
   const receiving = deviceOfAddress(address, 'messages/devicebound');
-  if (link.is_sender() && receiving !== undefined) return deviceC2dRoute(ctx, link as Sender, receiving);
+  if (link.is_sender() && receiving !== undefined) return deviceC2dRoute(core, link as Sender, receiving);
   const sending = deviceOfAddress(address, 'messages/events');
-  if (link.is_receiver() && sending !== undefined) return telemetryRoute(ctx, sending);
+  if (link.is_receiver() && sending !== undefined) return telemetryRoute(core, sending);
   const twin = deviceOfAddress(address, 'twin');
-  if (twin !== undefined) return link.is_sender() ? twinResponseRoute(ctx, link as Sender, twin) : twinRequestRoute(ctx, link.connection, twin);
+  if (twin !== undefined) return link.is_sender() ? twinResponseRoute(core, link as Sender, twin) : twinRequestRoute(core, link.connection, twin);
   return `No ${link.is_sender() ? 'source' : 'target'} "${address ?? ''}" on this hub.`;
 }
 
 /** The service sends C2D messages: accepted = enqueued, rejected with IoT Hub's condition otherwise. */
-function c2dSendRoute(ctx: HubContext): LinkRoute {
+function c2dSendRoute(core: HubCore): LinkRoute {
   return {
     needs: 'ServiceConnect',
     authorized: serviceGranted,
@@ -105,22 +114,17 @@ function c2dSendRoute(ctx: HubContext): LinkRoute {
         delivery.reject({ condition: 'com.microsoft:argument-error', description: `"to" must be /devices/{id}/messages/devicebound, not "${input.to ?? ''}".` });
         return;
       }
-      try {
-        const origin = clientOf(delivery.link.connection);
-        ctx.queues.enqueue({ ...input, deviceId, ...(origin === undefined ? {} : { origin }) }, (err) => {
-          if (err) delivery.reject({ condition: CONDITIONS.StorageUnavailable, description: err.message });
-          else delivery.accept();
-        });
-      } catch (err) {
-        if (!(err instanceof HubError)) throw err;
-        delivery.reject({ condition: CONDITIONS[err.code], description: err.message });
-      }
+      const origin = clientOf(delivery.link.connection);
+      core.enqueue({ ...input, deviceId, ...(origin === undefined ? {} : { origin }) }, (err) => {
+        if (err) delivery.reject({ condition: CONDITIONS[err.code], description: err.message });
+        else delivery.accept();
+      });
     },
   };
 }
 
 /** The service reads feedback: batches of records as a JSON array in a data section. */
-function feedbackRoute(ctx: HubContext, sender: Sender): LinkRoute {
+function feedbackRoute(core: HubCore, sender: Sender): LinkRoute {
   const unsettled = new Map<Delivery, (accepted: boolean) => void>();
   let detach: (() => void) | undefined;
   const owner = clientOf(sender.connection);
@@ -132,7 +136,7 @@ function feedbackRoute(ctx: HubContext, sender: Sender): LinkRoute {
         {
           message_id: randomUUID(),
           content_type: FEEDBACK_CONTENT_TYPE,
-          user_id: ctx.hostName,
+          user_id: core.hostName,
           message_annotations: { 'iothub-enqueuedtime': new Date() },
           body: rhea.message.data_section(Buffer.from(JSON.stringify(records), 'utf8')),
         },
@@ -145,14 +149,14 @@ function feedbackRoute(ctx: HubContext, sender: Sender): LinkRoute {
     needs: 'ServiceConnect',
     authorized: serviceGranted,
     opened: () => {
-      detach = ctx.feedback.attach(reader);
+      detach = core.attachFeedbackReader(reader);
     },
     closed: () => {
       detach?.();
       for (const settle of unsettled.values()) settle(false);
       unsettled.clear();
     },
-    sendable: () => ctx.feedback.pump(),
+    sendable: () => core.pumpFeedback(),
     settled: (delivery, outcome) => {
       const settle = unsettled.get(delivery);
       if (!settle) return;
@@ -165,7 +169,7 @@ function feedbackRoute(ctx: HubContext, sender: Sender): LinkRoute {
 const SETTLEMENTS: Record<Outcome, Settlement> = { accepted: 'complete', rejected: 'reject', released: 'abandon', modified: 'abandon' };
 
 /** A device receives C2D messages; accepted / rejected / released complete, reject or abandon them. */
-function deviceC2dRoute(ctx: HubContext, sender: Sender, deviceId: string): LinkRoute {
+function deviceC2dRoute(core: HubCore, sender: Sender, deviceId: string): LinkRoute {
   const locks = new Map<Delivery, string>();
   let detach: (() => void) | undefined;
   const consumer: C2dConsumer = {
@@ -176,58 +180,49 @@ function deviceC2dRoute(ctx: HubContext, sender: Sender, deviceId: string): Link
     },
   };
   return {
-    needs: `DeviceConnect for device '${deviceId}'`,
-    deviceId,
-    authorized: deviceGranted(ctx, deviceId),
+    ...deviceLink(core, deviceId),
     opened: () => {
-      ctx.registry.touch(deviceId);
-      detach = ctx.queues.attach(deviceId, consumer);
+      core.markSeen(deviceId);
+      detach = core.attachConsumer(deviceId, consumer);
     },
     closed: () => {
       locks.clear();
       detach?.();
-      ctx.registry.touch(deviceId);
+      core.markSeen(deviceId);
     },
-    sendable: () => ctx.queues.pump(deviceId),
+    sendable: () => core.pump(deviceId),
     settled: (delivery, outcome) => {
       const lockToken = locks.get(delivery);
       if (lockToken === undefined) return;
       locks.delete(delivery);
-      ctx.queues.settle(deviceId, lockToken, SETTLEMENTS[outcome]);
+      core.settle(deviceId, lockToken, SETTLEMENTS[outcome]);
     },
   };
 }
 
 /** A device sends telemetry: accepted and dropped (this hub serves C2D). */
-function telemetryRoute(ctx: HubContext, deviceId: string): LinkRoute {
+function telemetryRoute(core: HubCore, deviceId: string): LinkRoute {
   return {
-    needs: `DeviceConnect for device '${deviceId}'`,
-    deviceId,
-    authorized: deviceGranted(ctx, deviceId),
-    opened: () => undefined,
-    closed: () => undefined,
+    ...deviceLink(core, deviceId),
     message: (_message, delivery) => {
-      ctx.registry.touch(deviceId);
+      core.markSeen(deviceId);
       delivery.accept();
     },
   };
 }
 
-
 /** The twin links' response senders, by connection and device. */
 const twinSenders = new WeakMap<Connection, Map<string, Sender>>();
 
 /** The hub answers twin requests on this link. */
-function twinResponseRoute(ctx: HubContext, sender: Sender, deviceId: string): LinkRoute {
+function twinResponseRoute(core: HubCore, sender: Sender, deviceId: string): LinkRoute {
   const senders = (): Map<string, Sender> => {
     let map = twinSenders.get(sender.connection);
     if (!map) twinSenders.set(sender.connection, (map = new Map()));
     return map;
   };
   return {
-    needs: `DeviceConnect for device '${deviceId}'`,
-    deviceId,
-    authorized: deviceGranted(ctx, deviceId),
+    ...deviceLink(core, deviceId),
     opened: () => senders().set(deviceId, sender),
     closed: () => {
       if (senders().get(deviceId) === sender) senders().delete(deviceId);
@@ -241,13 +236,9 @@ const EMPTY_TWIN = JSON.stringify({ desired: { $version: 1 }, reported: { $versi
  * The device sends twin requests (`operation` GET, PATCH, PUT or DELETE in the message annotations): each is
  * answered with its `correlation-id`, `status` as an AMQP int, and for a GET the empty twin.
  */
-function twinRequestRoute(ctx: HubContext, connection: Connection, deviceId: string): LinkRoute {
+function twinRequestRoute(core: HubCore, connection: Connection, deviceId: string): LinkRoute {
   return {
-    needs: `DeviceConnect for device '${deviceId}'`,
-    deviceId,
-    authorized: deviceGranted(ctx, deviceId),
-    opened: () => undefined,
-    closed: () => undefined,
+    ...deviceLink(core, deviceId),
     message: (message, delivery) => {
       delivery.accept();
       const operation = String(message.message_annotations?.operation ?? '').toUpperCase();
@@ -259,7 +250,7 @@ function twinRequestRoute(ctx: HubContext, connection: Connection, deviceId: str
       if (message.correlation_id !== undefined) reply.correlation_id = message.correlation_id;
       const sender = twinSenders.get(connection)?.get(deviceId);
       if (sender?.sendable()) sender.send(reply);
-      else ctx.log(`twin request of '${deviceId}' not answered: no twin link to answer on, or no credit`);
+      else core.log(`twin request of '${deviceId}' not answered: no twin link to answer on, or no credit`);
     },
   };
 }

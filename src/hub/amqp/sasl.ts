@@ -13,9 +13,9 @@
  */
 import type { Connection } from 'rhea';
 import type { Duplex } from 'node:stream';
-import { grantsDevice } from '../auth.js';
-import type { Grant } from '../auth.js';
-import type { HubContext } from '../context.js';
+import { grantsDevice } from '../core/auth.js';
+import type { Grant } from '../core/auth.js';
+import type { HubCore } from '../core/hub-core.js';
 
 export const MECHANISMS = ['MSSBCBS', 'PLAIN', 'ANONYMOUS'] as const;
 
@@ -45,12 +45,12 @@ interface RheaSaslServer {
 }
 
 /** Binds the SASL mechanisms of one accepted connection to it. No-op when rhea runs it without SASL. */
-export function useMechanisms(ctx: HubContext, connection: Connection, socket: Duplex, conn: SaslConnection): void {
+export function useMechanisms(core: HubCore, connection: Connection, socket: Duplex, conn: SaslConnection): void {
   const transport = (connection as unknown as { sasl_transport?: { transports?: Record<number, RheaSaslServer> } }).sasl_transport;
   const server = transport?.transports?.[3];
   if (!server) return;
   const refuse = (mechanism: string, reason: string): void => {
-    ctx.log(`${conn.label}: SASL ${mechanism} refused: ${reason}; closing`);
+    core.log(`${conn.label}: SASL ${mechanism} refused: ${reason}; closing`);
     // rhea writes the outcome once the mechanism's start has resolved (a microtask): close after that.
     setImmediate(() => socket.end());
   };
@@ -71,7 +71,7 @@ export function useMechanisms(ctx: HubContext, connection: Connection, socket: D
       start(response) {
         // authzid NUL authcid NUL passwd
         const [, user = '', password = ''] = (response ?? Buffer.alloc(0)).toString('utf8').split('\0');
-        const result = plainGrant(ctx, user, password);
+        const result = plainGrant(core, user, password);
         if (typeof result === 'string') {
           this.outcome = false;
           refuse('PLAIN', result);
@@ -92,12 +92,12 @@ export function useMechanisms(ctx: HubContext, connection: Connection, socket: D
 }
 
 /** The grant a PLAIN user name and password (a SAS token) give, or why they give none. */
-export function plainGrant(ctx: HubContext, user: string, password: string): Grant | string {
+export function plainGrant(core: HubCore, user: string, password: string): Grant | string {
   const at = user.lastIndexOf('@sas.');
   if (at <= 0) return `user name "${user}" is not {policy}@sas.root.{hub} or {deviceId}@sas.{hub}`;
   const name = user.slice(0, at);
   const service = user.slice(at + 5).toLowerCase().startsWith('root.');
-  const result = ctx.auth.verify(password);
+  const result = core.authenticate({ token: password });
   if (!result.ok) return result.reason;
   const grant = result.grant;
   if (service) {

@@ -14,8 +14,8 @@ import type { Connection, ConnectionOptions, Delivery, EventContext, Message, Re
 import rhea from 'rhea';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
-import type { Grant } from '../auth.js';
-import type { HubContext } from '../context.js';
+import type { Grant } from '../core/auth.js';
+import type { HubCore } from '../core/hub-core.js';
 import { peerCertificateOf } from '../device-certificates.js';
 import { CBS_ADDRESS, cbsReply, putToken } from './cbs.js';
 import { linkAddress } from './convert.js';
@@ -47,8 +47,8 @@ export interface AmqpServer {
   handle(socket: Duplex, remote?: string, tlsSocket?: TLSSocket): void;
 }
 
-export function createAmqpServer(ctx: HubContext): AmqpServer {
-  const container = rhea.create_container({ id: `iot-c2d-hub-${ctx.hostName}` });
+export function createAmqpServer(core: HubCore): AmqpServer {
+  const container = rhea.create_container({ id: `iot-c2d-hub-${core.hostName}` });
   // Offered in this order; each connection gets factories bound to it (sasl.ts). ANONYMOUS among them keeps
   // rhea accepting clients that skip SASL.
   container.sasl_server_mechanisms = containerMechanisms() as never;
@@ -57,7 +57,7 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
   let nextId = 0;
 
   // Server side: rhea reads these on accept; the typings only describe client options.
-  const connectionOptions = { container_id: ctx.hostName, tcp_no_delay: true, autoaccept: false, idle_time_out: 240_000 } as unknown as ConnectionOptions;
+  const connectionOptions = { container_id: core.hostName, tcp_no_delay: true, autoaccept: false, idle_time_out: 240_000 } as unknown as ConnectionOptions;
 
   const stateOf = (connection: Connection): AmqpConnectionState => {
     let state = states.get(connection);
@@ -76,7 +76,7 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
     for (const [resource, grant] of state.grants) if (grant.expiresAtMs <= now) state.grants.delete(resource);
     for (const route of state.routes.values()) {
       if (!route.authorized(state, now)) {
-        ctx.log(`${state.label}: token expired and was not renewed; closing the connection`);
+        core.log(`${state.label}: token expired and was not renewed; closing the connection`);
         closeSocketOf(connection);
         return;
       }
@@ -97,8 +97,8 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
       // From its first token on, the connection is this device's: deleting or disabling the device ends it.
       state.devices.set(
         deviceId,
-        ctx.presence.add(deviceId, () => {
-          ctx.log(`${state.label}: device '${deviceId}' was deleted or disabled; closing its connection`);
+        core.connected(deviceId, () => {
+          core.log(`${state.label}: device '${deviceId}' was deleted or disabled; closing its connection`);
           closeSocketOf(connection);
         }),
       );
@@ -109,16 +109,16 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
   const answerCbs = (context: EventContext): void => {
     const state = stateOf(context.connection);
     const request = context.message as Message;
-    const { status, description, grant } = putToken(ctx, request);
+    const { status, description, grant } = putToken(core, request);
     if (grant) admit(context.connection, grant);
-    else ctx.log(`${state.label}: $cbs request refused: ${description}`);
+    else core.log(`${state.label}: $cbs request refused: ${description}`);
     state.cbsSenders.find((s) => s.is_open())?.send(cbsReply(request, status, description));
     context.delivery?.accept();
   };
 
   /** Attach with the hub's terminus null, then detach with the error: every AMQP library reads that as refused. */
   const refuse = (link: Link, condition: string, description: string): void => {
-    ctx.log(`${stateOf(link.connection).label}: link ${linkAddress(link) ?? '(no address)'} refused: ${description}`);
+    core.log(`${stateOf(link.connection).label}: link ${linkAddress(link) ?? '(no address)'} refused: ${description}`);
     echoTermini(link, link.is_sender() ? 'source' : 'target');
     link.close({ condition, description });
   };
@@ -145,7 +145,7 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
 
   const attachRoute = (link: Link, address: string | undefined): void => {
     const state = stateOf(link.connection);
-    const route = routeLink(ctx, link, address);
+    const route = routeLink(core, link, address);
     if (typeof route === 'string') return refuse(link, 'amqp:not-found', route);
     if (!route.authorized(state, Date.now())) {
       // An X.509 device: no token, its certificate authorises links for the device the address names.
@@ -153,7 +153,7 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
       if (!peer || route.deviceId === undefined) {
         return refuse(link, 'amqp:unauthorized-access', `No token on this connection grants ${route.needs}: put one on $cbs first.`);
       }
-      const result = ctx.auth.verifyCertificate(route.deviceId, peer);
+      const result = core.authenticate({ deviceId: route.deviceId, certificate: peer });
       if (!result.ok) return refuse(link, 'amqp:unauthorized-access', result.reason);
       admit(link.connection, result.grant);
       if (!route.authorized(state, Date.now())) return refuse(link, 'amqp:unauthorized-access', `The certificate does not grant ${route.needs}.`);
@@ -212,9 +212,9 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
   container.on('disconnected', dropConnection);
   container.on('connection_error', (context: EventContext) => {
     const error = context.connection.error as { description?: string } | undefined;
-    ctx.log(`${stateOf(context.connection).label}: connection error: ${error?.description ?? 'unknown'}`);
+    core.log(`${stateOf(context.connection).label}: connection error: ${error?.description ?? 'unknown'}`);
   });
-  container.on('error', (err: Error) => ctx.log(`amqp: ${err.message}`));
+  container.on('error', (err: Error) => core.log(`amqp: ${err.message}`));
 
   return {
     handle: (socket, remote, tlsSocket) => {
@@ -224,15 +224,15 @@ export function createAmqpServer(ctx: HubContext): AmqpServer {
       if (tls) stateOf(connection).tlsSocket = tls;
       const label = stateOf(connection).label;
       const client = `${label} (${remote ?? remoteOf(socket) ?? 'client'})`;
-      useMechanisms(ctx, connection, socket, { label: client, admit: (grant) => admit(connection, grant) });
+      useMechanisms(core, connection, socket, { label: client, admit: (grant) => admit(connection, grant) });
       // rhea notices a peer's end, not a socket the hub closed itself: release the links either way.
       socket.once('close', () => dropConnection({ connection }));
       socket.on('error', (err: NodeJS.ErrnoException) => {
         // rhea may still write after it ended a connection it closed itself, or after the peer left: not news.
-        if (err.code !== 'ERR_STREAM_WRITE_AFTER_END' && err.code !== 'EPIPE') ctx.log(`${stateOf(connection).label}: socket error: ${err.message}`);
+        if (err.code !== 'ERR_STREAM_WRITE_AFTER_END' && err.code !== 'EPIPE') core.log(`${stateOf(connection).label}: socket error: ${err.message}`);
       });
       guardFirstFrame(socket, () => open.has(connection), (reason) => {
-        ctx.log(`${client}: ${reason}; closing`);
+        core.log(`${client}: ${reason}; closing`);
         socket.destroy();
       });
     },

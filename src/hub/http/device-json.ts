@@ -1,21 +1,21 @@
 /** Device identities in the registry REST API's JSON shape, both ways. */
-import type { HubContext } from '../context.js';
-import { HubError } from '../errors.js';
-import type { DeviceAuthType, DeviceIdentity } from '../model.js';
-import type { DeviceInput } from '../registry.js';
+import { HubError } from '../core/errors.js';
+import type { HubCore } from '../core/hub-core.js';
+import type { DeviceAuthType, DeviceIdentity } from '../core/model.js';
+import type { DeviceInput } from '../core/registry.js';
 
-export function deviceJson(ctx: HubContext, device: DeviceIdentity): Record<string, unknown> {
+export function deviceJson(core: HubCore, device: DeviceIdentity): Record<string, unknown> {
   return {
     deviceId: device.deviceId,
     generationId: device.generationId,
     etag: device.etag,
-    connectionState: ctx.presence.isConnected(device.deviceId) ? 'Connected' : 'Disconnected',
+    connectionState: core.isConnected(device.deviceId) ? 'Connected' : 'Disconnected',
     status: device.status,
     statusReason: device.statusReason,
     connectionStateUpdatedTime: device.connectionStateUpdatedTime,
     statusUpdatedTime: device.statusUpdatedTime,
     lastActivityTime: device.lastActivityTime,
-    cloudToDeviceMessageCount: ctx.queues.depth(device.deviceId),
+    cloudToDeviceMessageCount: core.queueDepth(device.deviceId),
     authentication: {
       symmetricKey: { primaryKey: device.primaryKey, secondaryKey: device.secondaryKey },
       x509Thumbprint: { primaryThumbprint: device.primaryThumbprint, secondaryThumbprint: device.secondaryThumbprint },

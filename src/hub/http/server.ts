@@ -12,13 +12,13 @@ import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { Grant } from '../auth.js';
-import { grantsDevice, grantsService } from '../auth.js';
-import type { HubContext } from '../context.js';
+import type { Grant } from '../core/auth.js';
+import { grantsDevice, grantsService } from '../core/auth.js';
+import { HubError } from '../core/errors.js';
+import type { HubErrorCode } from '../core/errors.js';
+import type { HubCore } from '../core/hub-core.js';
+import type { Right } from '../core/model.js';
 import { peerCertificateOf } from '../device-certificates.js';
-import { HubError } from '../errors.js';
-import type { HubErrorCode } from '../errors.js';
-import type { Right } from '../model.js';
 import { deviceJson, deviceInput } from './device-json.js';
 
 /** Request bodies above this are refused with 413: registry documents and C2D are far smaller. */
@@ -53,12 +53,12 @@ export interface HttpServer {
   close(): void;
 }
 
-export function createHttpServer(ctx: HubContext): HttpServer {
+export function createHttpServer(core: HubCore): HttpServer {
   const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 30_000 }, (req, res) => {
-    handle(ctx, req, res).catch((err: unknown) => sendError(res, err, ctx.log));
+    handle(core, req, res).catch((err: unknown) => sendError(res, err, core.log));
   });
   server.on('clientError', (err: Error & { code?: string }, socket) => {
-    ctx.log(`https: bad request: ${err.code ?? err.message}`);
+    core.log(`https: bad request: ${err.code ?? err.message}`);
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
@@ -125,17 +125,17 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 /** The SAS token of the Authorization header, or else the client certificate for the device the path names. */
-function authenticate(ctx: HubContext, req: IncomingMessage, pathDeviceId: string | undefined): Grant {
+function authenticate(core: HubCore, req: IncomingMessage, pathDeviceId: string | undefined): Grant {
   const header = req.headers.authorization;
-  const peer = header ? undefined : peerCertificateOf(req.socket as TLSSocket);
-  if (!header && !peer) throw new HubError('Unauthorized', 'No Authorization header: send a SharedAccessSignature.');
+  const certificate = header ? undefined : peerCertificateOf(req.socket as TLSSocket);
+  if (!header && !certificate) throw new HubError('Unauthorized', 'No Authorization header: send a SharedAccessSignature.');
   const result = header
-    ? ctx.auth.verify(header)
+    ? core.authenticate({ token: header })
     : pathDeviceId === undefined
       ? { ok: false as const, reason: 'A client certificate authenticates a device: the path must name it (/devices/{id}/...).' }
-      : ctx.auth.verifyCertificate(pathDeviceId, peer);
+      : core.authenticate({ deviceId: pathDeviceId, certificate });
   if (!result.ok) {
-    ctx.log(`https: ${req.method} ${req.url?.split('?')[0]} refused: ${result.reason}`);
+    core.log(`https: ${req.method} ${req.url?.split('?')[0]} refused: ${result.reason}`);
     throw new HubError('Unauthorized', result.reason);
   }
   return result.grant;
@@ -161,13 +161,13 @@ function unquote(etag: string | undefined): string {
   return (etag ?? '*').replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
 }
 
-async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(core: HubCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://hub');
   const parts = url.pathname.split('/').filter((p, i) => i > 0 && (p !== '' || i === 1));
   const method = req.method ?? 'GET';
   checkDeclaredSize(req);
   const pathDeviceId = parts[0] === 'devices' && parts[1] ? decodeSegment(parts[1]) : undefined;
-  const grant = authenticate(ctx, req, pathDeviceId);
+  const grant = authenticate(core, req, pathDeviceId);
   if (parts[0] !== 'devices') throw new HttpError('NotFound', `No resource ${url.pathname} on this hub.`);
 
   // GET /devices (list)
@@ -175,30 +175,26 @@ async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse
     if (method !== 'GET') throw new HttpError('MethodNotAllowed', `${method} is not allowed on /devices.`);
     requireService(grant, 'RegistryRead');
     const top = Number(url.searchParams.get('top') ?? 1000);
-    return sendJson(res, 200, ctx.registry.list().slice(0, top).map((d) => deviceJson(ctx, d)));
+    return sendJson(res, 200, core.listDevices().slice(0, top).map((d) => deviceJson(core, d)));
   }
   const deviceId = pathDeviceId as string;
 
   if (parts.length === 2) {
     if (method === 'GET') {
       requireService(grant, 'RegistryRead');
-      const device = ctx.registry.require(deviceId);
-      return sendJson(res, 200, deviceJson(ctx, device), { ETag: `"${device.etag}"` });
+      const device = core.requireDevice(deviceId);
+      return sendJson(res, 200, deviceJson(core, device), { ETag: `"${device.etag}"` });
     }
     if (method === 'PUT') {
       requireService(grant, 'RegistryWrite');
       const input = deviceInput(deviceId, await readJson(req));
       const ifMatch = req.headers['if-match'];
-      const device = ifMatch === undefined ? ctx.registry.create(input) : ctx.registry.update(input, unquote(ifMatch));
-      if (device.status === 'disabled') ctx.presence.disconnect(deviceId);
-      return sendJson(res, 200, deviceJson(ctx, device), { ETag: `"${device.etag}"` });
+      const device = ifMatch === undefined ? core.createDevice(input) : core.updateDevice(input, unquote(ifMatch));
+      return sendJson(res, 200, deviceJson(core, device), { ETag: `"${device.etag}"` });
     }
     if (method === 'DELETE') {
       requireService(grant, 'RegistryWrite');
-      ctx.registry.delete(deviceId, unquote(req.headers['if-match']));
-      ctx.queues.removeDevice(deviceId);
-      ctx.feedback.dropDevice(deviceId);
-      ctx.presence.disconnect(deviceId);
+      core.deleteDevice(deviceId, unquote(req.headers['if-match']));
       res.writeHead(204).end();
       return;
     }
@@ -208,30 +204,29 @@ async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse
   // DELETE /devices/{id}/commands: purge the C2D queue.
   if (parts.length === 3 && parts[2] === 'commands' && method === 'DELETE') {
     requireService(grant, 'ServiceConnect');
-    ctx.registry.require(deviceId);
-    const purged = ctx.queues.purge(deviceId);
+    const purged = core.purge(deviceId);
     return sendJson(res, 200, { totalMessagesPurged: purged, deviceId, moduleId: null });
   }
 
   // The device-bound endpoints of the HTTP device transport.
   if (parts[2] === 'messages' && parts[3]?.toLowerCase() === 'devicebound') {
     requireDevice(grant, deviceId);
-    ctx.registry.touch(deviceId);
-    if (parts.length === 4 && method === 'GET') return receive(ctx, res, deviceId);
+    core.markSeen(deviceId);
+    if (parts.length === 4 && method === 'GET') return receive(core, res, deviceId);
     const lockToken = parts[4] ? decodeSegment(parts[4]) : '';
     if (parts.length === 5 && method === 'DELETE') {
       const how = url.searchParams.has('reject') ? 'reject' : 'complete';
-      return settled(res, ctx.queues.settle(deviceId, lockToken, how), lockToken);
+      return settled(res, core.settle(deviceId, lockToken, how), lockToken);
     }
     if (parts.length === 6 && parts[5] === 'abandon' && method === 'POST') {
-      return settled(res, ctx.queues.settle(deviceId, lockToken, 'abandon'), lockToken);
+      return settled(res, core.settle(deviceId, lockToken, 'abandon'), lockToken);
     }
   }
   throw new HttpError('NotFound', `No resource ${method} ${url.pathname} on this hub.`);
 }
 
-function receive(ctx: HubContext, res: ServerResponse, deviceId: string): void {
-  const locked = ctx.queues.receive(deviceId);
+function receive(core: HubCore, res: ServerResponse, deviceId: string): void {
+  const locked = core.receive(deviceId);
   if (!locked) {
     res.writeHead(204).end();
     return;

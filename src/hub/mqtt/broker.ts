@@ -15,11 +15,11 @@ import type { AedesMemoryPersistence } from 'aedes-persistence';
 import { Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
-import { grantsDevice } from '../auth.js';
+import { grantsDevice } from '../core/auth.js';
+import type { C2dConsumer } from '../core/c2d-queue.js';
+import type { HubCore } from '../core/hub-core.js';
+import type { LockedMessage } from '../core/model.js';
 import { peerCertificateOf } from '../device-certificates.js';
-import type { C2dConsumer } from '../c2d-queue.js';
-import type { HubContext } from '../context.js';
-import type { LockedMessage } from '../model.js';
 import { c2dSubscription, c2dTopic, deviceFromUsername, isTelemetryTopic } from './topics.js';
 
 /** Identifies the C2D publishes in aedes's per-client dedupe table; their counter grows forever. */
@@ -46,7 +46,7 @@ class MqttDelivery implements C2dConsumer {
   closed = false;
 
   constructor(
-    private readonly ctx: HubContext,
+    private readonly core: HubCore,
     private readonly client: Client,
     private readonly deviceId: string,
     private readonly qos: 0 | 1,
@@ -71,7 +71,7 @@ class MqttDelivery implements C2dConsumer {
     } as unknown as AedesPublishPacket;
     this.client.publish(packet, (err?: Error) => {
       // At QoS 0 there is no PUBACK: the message is complete once written.
-      if (!err && this.qos === 0) this.ctx.queues.settle(this.deviceId, lockToken, 'complete');
+      if (!err && this.qos === 0) this.core.settle(this.deviceId, lockToken, 'complete');
     });
   }
 
@@ -88,7 +88,7 @@ class MqttDelivery implements C2dConsumer {
     const lockToken = this.inFlight.get(messageId);
     if (lockToken === undefined) return;
     this.inFlight.delete(messageId);
-    this.ctx.queues.settle(this.deviceId, lockToken, 'complete');
+    this.core.settle(this.deviceId, lockToken, 'complete');
   }
 }
 
@@ -101,7 +101,7 @@ export interface MqttServer {
   close(): Promise<void>;
 }
 
-export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
+export async function createMqttServer(core: HubCore): Promise<MqttServer> {
   const sessions = new WeakMap<Client, Session>();
   const tlsSockets = new WeakMap<Client, TLSSocket>();
 
@@ -125,7 +125,7 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
   const accounted = new WeakSet<Client>();
   const refuse = (client: Client, reason: string, returnCode: number, done: (err: Error & { returnCode: number }, ok: null) => void): void => {
     accounted.add(client);
-    ctx.log(`mqtt: refused connection of "${client.id}": ${reason}`);
+    core.log(`mqtt: refused connection of "${client.id}": ${reason}`);
     done(Object.assign(new Error(reason), { returnCode }), null);
   };
 
@@ -141,8 +141,8 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
       if (typeof who === 'string') return refuse(client, who, 5, done);
       if (client.id !== who.deviceId) return refuse(client, `client id "${client.id}" must equal the device id "${who.deviceId}"`, 2, done);
       // The device SDK sends no password when it authenticates with a certificate.
-      const peer = password?.length ? undefined : peerCertificateOf(tlsSockets.get(client));
-      const result = peer ? ctx.auth.verifyCertificate(who.deviceId, peer) : ctx.auth.verify(password?.toString('utf8') ?? '');
+      const certificate = password?.length ? undefined : peerCertificateOf(tlsSockets.get(client));
+      const result = core.authenticate(certificate ? { deviceId: who.deviceId, certificate } : { token: password?.toString('utf8') ?? '' });
       if (!result.ok) return refuse(client, result.reason, 5, done);
       if (!grantsDevice(result.grant, who.deviceId)) return refuse(client, `the token does not let "${who.deviceId}" connect`, 5, done);
       sessions.set(client, { deviceId: who.deviceId, expiresAtMs: result.grant.expiresAtMs });
@@ -154,17 +154,17 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
         done(null, { ...sub, qos: Math.min(sub.qos, 1) as 0 | 1 });
         return;
       }
-      ctx.log(`mqtt: "${client.id}" may not subscribe to ${sub.topic}: only devices/${session?.deviceId}/messages/devicebound/# is served`);
+      core.log(`mqtt: "${client.id}" may not subscribe to ${sub.topic}: only devices/${session?.deviceId}/messages/devicebound/# is served`);
       done(null, null);
     },
     authorizePublish: (client, packet, done) => {
       const session = client && sessions.get(client);
       if (session && isTelemetryTopic(session.deviceId, packet.topic)) {
-        ctx.registry.touch(session.deviceId);
+        core.markSeen(session.deviceId);
         done(null);
         return;
       }
-      ctx.log(`mqtt: "${client?.id}" may not publish to ${packet.topic}; closing its connection`);
+      core.log(`mqtt: "${client?.id}" may not publish to ${packet.topic}; closing its connection`);
       done(new Error('publishing is allowed to devices/{id}/messages/events/ only'));
     },
     // Telemetry has no subscribers here; never forward anything a device publishes.
@@ -174,8 +174,8 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
   const startDelivery = (client: Client, qos: 0 | 1): void => {
     const session = sessions.get(client);
     if (!session || session.delivery) return;
-    session.delivery = new MqttDelivery(ctx, client, session.deviceId, qos);
-    session.detach = ctx.queues.attach(session.deviceId, session.delivery);
+    session.delivery = new MqttDelivery(core, client, session.deviceId, qos);
+    session.detach = core.attachConsumer(session.deviceId, session.delivery);
   };
 
   const stopDelivery = (session: Session): void => {
@@ -189,11 +189,11 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
     accounted.add(client);
     const session = sessions.get(client);
     if (!session) return;
-    ctx.registry.touch(session.deviceId);
-    session.leave = ctx.presence.add(session.deviceId, () => client.close());
+    core.markSeen(session.deviceId);
+    session.leave = core.connected(session.deviceId, () => client.close());
     // The hub closes a connection whose token expires, as IoT Hub does; the SDK reconnects with a new one.
     session.expiryTimer = setTimeout(() => {
-      ctx.log(`mqtt: the token of "${session.deviceId}" expired; closing its connection`);
+      core.log(`mqtt: the token of "${session.deviceId}" expired; closing its connection`);
       client.close();
     }, Math.max(0, Math.min(session.expiresAtMs - Date.now(), 2 ** 31 - 1)));
     session.expiryTimer.unref();
@@ -219,17 +219,17 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
     stopDelivery(session);
     clearTimeout(session.expiryTimer);
     session.leave?.();
-    ctx.registry.touch(session.deviceId);
+    core.markSeen(session.deviceId);
   });
 
   broker.on('clientError', (client: Client, err: Error) => {
     if (accounted.has(client)) return;
     accounted.add(client);
-    ctx.log(`mqtt: connection of "${client.id}" failed: ${err.message}`);
+    core.log(`mqtt: connection of "${client.id}" failed: ${err.message}`);
   });
   broker.on('connectionError', (client: Client, err: Error) => {
     accounted.add(client);
-    ctx.log(`mqtt: bad connection: ${err.message}`);
+    core.log(`mqtt: bad connection: ${err.message}`);
   });
 
   return {
@@ -238,7 +238,7 @@ export async function createMqttServer(ctx: HubContext): Promise<MqttServer> {
       const tls = tlsSocket ?? (stream instanceof TLSSocket ? stream : undefined);
       if (tls) tlsSockets.set(client, tls);
       stream.once('close', () => {
-        if (!accounted.has(client)) ctx.log('mqtt: a client closed its connection before sending a complete CONNECT');
+        if (!accounted.has(client)) core.log('mqtt: a client closed its connection before sending a complete CONNECT');
       });
     },
     close: () => new Promise<void>((resolve) => broker.close(() => resolve())),

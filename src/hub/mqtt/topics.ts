@@ -1,7 +1,7 @@
 /** IoT Hub's MQTT names: the CONNECT username, and the topics a device may use. */
 import { encodePropertyBag } from '../../core/property-bag.js';
 import type { SystemProperties } from '../../core/property-bag.js';
-import type { QueuedMessage } from '../model.js';
+import type { QueuedMessage } from '../core/model.js';
 
 /** The device id in a username `{host}/{deviceId}/?api-version=…`, or a reason it is not one. */
 export function deviceFromUsername(username: string | undefined): { host: string; deviceId: string } | string {

@@ -12,8 +12,8 @@
  * free", a few milliseconds at most); a full batch goes at once. Azure's own hub waits up to 15 s, which
  * `--feedback-delay` emulates.
  */
-import type { FeedbackRecord } from '../core/types.js';
-import { LIMITS } from '../core/types.js';
+import type { FeedbackRecord } from '../../core/types.js';
+import { LIMITS } from '../../core/types.js';
 import type { HubStore, StoredFeedback } from './store.js';
 
 export interface FeedbackReader {

@@ -3,7 +3,7 @@
  * hub generates when none are given, etags, generation ids). Kept in memory and written through to SQLite.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { checkId } from '../core/iothub-names.js';
+import { checkId } from '../../core/iothub-names.js';
 import { HubError } from './errors.js';
 import type { DeviceAuthType, DeviceIdentity } from './model.js';
 import type { HubStore } from './store.js';

@@ -1,5 +1,5 @@
 /** The embedded hub's own records: identities, policies and queued messages. */
-import type { AckMode } from '../core/types.js';
+import type { AckMode } from '../../core/types.js';
 
 export type Right = 'RegistryRead' | 'RegistryWrite' | 'ServiceConnect' | 'DeviceConnect';
 

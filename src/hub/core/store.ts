@@ -20,7 +20,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FeedbackRecord } from '../core/types.js';
+import type { FeedbackRecord } from '../../core/types.js';
 import { HubError } from './errors.js';
 import type { DeviceIdentity, QueuedMessage, SharedAccessPolicy } from './model.js';
 

@@ -5,9 +5,9 @@
  * connection instead (device-certificates.ts); either way the result is a Grant.
  */
 import type { X509Certificate } from 'node:crypto';
-import { parseSasToken, signedWith } from '../core/sas.js';
-import { certificateProblem } from './device-certificates.js';
-import type { PeerCertificate } from './device-certificates.js';
+import { parseSasToken, signedWith } from '../../core/sas.js';
+import { certificateProblem } from './certificate-check.js';
+import type { PeerCertificate } from './certificate-check.js';
 import type { DeviceIdentity, Right, SharedAccessPolicy } from './model.js';
 
 /** What a verified token allows. */

@@ -12,9 +12,9 @@
  * device's live MQTT connection or AMQP link); HTTP devices pull with `receive`.
  */
 import { randomUUID } from 'node:crypto';
-import { c2dMessageBytes, checkId, checkPropertyName, checkPropertyValue, checkSystemPropertyName } from '../core/iothub-names.js';
-import type { AckMode, FeedbackStatus } from '../core/types.js';
-import { ACK_MODES, LIMITS, ackWantsFeedback } from '../core/types.js';
+import { c2dMessageBytes, checkId, checkPropertyName, checkPropertyValue, checkSystemPropertyName } from '../../core/iothub-names.js';
+import type { AckMode, FeedbackStatus } from '../../core/types.js';
+import { ACK_MODES, LIMITS, ackWantsFeedback } from '../../core/types.js';
 import { HubError } from './errors.js';
 import type { FeedbackQueue } from './feedback-queue.js';
 import type { LockedMessage, QueuedMessage } from './model.js';
