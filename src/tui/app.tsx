@@ -11,7 +11,9 @@ import { FeedbackPane } from './panes/feedback-pane.js';
 import { SendPane } from './panes/send-pane.js';
 import { findMessage } from './state/reducer.js';
 import { disabledReason } from './keymap/availability.js';
-import type { CommandId } from './keymap/bindings.js';
+import type { Binding } from './keymap/bindings.js';
+import { keyContext } from './keymap/dispatch.js';
+import { connectionInfo } from './selectors.js';
 import { useTerminalSize } from './use-terminal-size.js';
 
 /** Lines around the pane: header 2, tab bar 1, notice 1, hints 1. */
@@ -34,13 +36,13 @@ export function App({ controller }: { controller: Controller }): React.JSX.Eleme
   useEffect(() => {
     controller.pageSize = Math.max(1, paneHeight - 3);
   }, [controller, paneHeight]);
-  const ctx = controller.keyContext();
-  const unavailable = (id: CommandId): string | undefined => disabledReason(id, state);
+  const ctx = keyContext(state);
+  const unavailable = (binding: Binding): string | undefined => disabledReason(binding, state);
   const overlay = state.overlay;
   let body: React.JSX.Element;
   if (overlay?.kind === 'help') body = <HelpOverlay under={{ pane: state.pane, overlay: undefined, typing: false }} scroll={overlay.scroll} height={paneHeight} width={columns} unavailable={unavailable} />;
   else if (overlay?.kind === 'details') body = <DetailsOverlay view={state.device.messages[findMessage(state.device.messages, overlay.uid)]} scroll={overlay.scroll} height={paneHeight} width={columns} />;
-  else if (overlay?.kind === 'connection') body = <ConnectionOverlay overlay={overlay} info={controller.connectionInfo()} height={paneHeight} width={columns} />;
+  else if (overlay?.kind === 'connection') body = <ConnectionOverlay overlay={overlay} info={connectionInfo(state)} height={paneHeight} width={columns} />;
   else if (overlay?.kind === 'menu') body = <MenuOverlay overlay={overlay} height={paneHeight} width={columns} />;
   else if (state.pane === 'device') body = <DevicePane state={state} height={paneHeight} width={columns} />;
   else if (state.pane === 'send') body = <SendPane state={state} height={paneHeight} width={columns} />;

@@ -5,7 +5,7 @@
  * failure of one leaves the other. A generation counter per side drops an open that a newer one replaced.
  */
 import type { RegistrySide, ServiceSide } from '../clients/types.js';
-import { parseDeviceConnectionString, parseServiceConnectionString } from '../core/connection-string.js';
+import { parseDeviceConnectionString, parseServiceConnectionString, redactConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
 import type { TuiConnector, TuiDevice } from './connector.js';
 import { errorKind, errorText } from './errors.js';
@@ -62,6 +62,7 @@ export class Connections {
   /** Connects whatever the connector was given, and reads the queue depth every `queuePollMs`. */
   async start(queuePollMs: number): Promise<void> {
     const c = this.connector;
+    this.store.dispatch({ type: 'ca-path', caPath: c.caPath });
     this.queueTimer = setInterval(() => void this.pollQueue(), queuePollMs);
     this.queueTimer.unref?.();
     if (!c.serviceConnectionString && !c.deviceConnectionString) {
@@ -89,7 +90,7 @@ export class Connections {
       return;
     }
     this.serviceCs = connectionString;
-    this.store.dispatch({ type: 'service', patch: { configured: true, hostName, error: undefined, link: { status: 'connecting' } } });
+    this.store.dispatch({ type: 'service', patch: { configured: true, hostName, error: undefined, masked: redactConnectionString(connectionString), link: { status: 'connecting' } } });
     let opened: { service: ServiceSide; registry: RegistrySide };
     try {
       opened = await this.connector.openService(connectionString);
@@ -159,7 +160,7 @@ export class Connections {
     }
     this.deviceCs = connectionString;
     this.store.dispatch({ type: 'device-reset', id: deviceId, transport });
-    this.store.dispatch({ type: 'device', patch: { configured: true, error: undefined, link: { status: 'connecting' } } });
+    this.store.dispatch({ type: 'device', patch: { configured: true, error: undefined, masked: redactConnectionString(connectionString), link: { status: 'connecting' } } });
     let device: TuiDevice;
     try {
       device = await this.connector.openDevice(connectionString, transport, this.store.getState().device.settleMode === 'auto');

@@ -48,3 +48,12 @@ export function feedbackSummary(state: State): { counts: Array<[string, number]>
   if (!medianCache || medianCache.latencies !== lat || medianCache.length !== lat.length) medianCache = { latencies: lat, length: lat.length, value: median(lat) };
   return { counts, medianMs: medianCache.value };
 }
+
+/** The connection overlay's lines: the strings in use, keys masked, and the CA path. */
+export function connectionInfo(state: State): { service?: string; device?: string; caPath?: string } {
+  return {
+    ...(state.service.masked ? { service: state.service.masked } : {}),
+    ...(state.device.masked ? { device: state.device.masked } : {}),
+    ...(state.caPath ? { caPath: state.caPath } : {}),
+  };
+}

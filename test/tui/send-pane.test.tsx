@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fakes, refusal } from './fakes.js';
 import { KEYS } from '../helpers/keys.js';
 import { startApp } from './harness.js';
+import { connectionInfo } from '../../src/tui/selectors.js';
 import type { Harness } from './harness.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -372,6 +373,6 @@ describe('Send pane: editing at the cursor', () => {
     await app.press(KEYS.end);
     await app.press(KEYS.enter);
     await app.screen('service ● connected');
-    expect(app.controller.connectionInfo().service).toBe('HostName=h.azure-devices.net;SharedAccessKeyName=service;SharedAccessKey=AAAA…');
+    expect(connectionInfo(app.store.getState()).service).toBe('HostName=h.azure-devices.net;SharedAccessKeyName=service;SharedAccessKey=AAAA…');
   });
 });

@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { SYSTEM_PROPERTIES } from '../../clients/records.js';
 import { redactConnectionStringAt } from '../../core/connection-string.js';
 import { BINDINGS, SCOPE_TITLES, displayKey } from '../keymap/bindings.js';
-import type { CommandId, Scope } from '../keymap/bindings.js';
+import type { Binding, Scope } from '../keymap/bindings.js';
 import { activeScopes } from '../keymap/dispatch.js';
 import type { KeyContext } from '../keymap/dispatch.js';
 import { bytes, clock, payloadLines } from '../format.js';
@@ -33,7 +33,7 @@ export function HelpOverlay({
   scroll: number;
   height: number;
   width: number;
-  unavailable: (id: CommandId) => string | undefined;
+  unavailable: (binding: Binding) => string | undefined;
 }): React.JSX.Element {
   const scopes: Scope[] = [...activeScopes(under).filter((s) => s !== 'always'), ...(under.pane === 'send' ? (['form'] as Scope[]) : []), 'always'];
   const lines: React.JSX.Element[] = [];
@@ -46,7 +46,7 @@ export function HelpOverlay({
       </Text>,
     );
     for (const b of rows) {
-      const why = unavailable(b.id);
+      const why = unavailable(b);
       lines.push(
         <Text key={`${scope}-${b.id}-${b.keys.join()}`} wrap="truncate-end" dimColor={why !== undefined}>
           {`  ${b.keys.map(displayKey).join(' ').padEnd(14)} ${b.description}${why ? ` (now: ${why})` : ''}`}

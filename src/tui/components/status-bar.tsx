@@ -2,14 +2,14 @@
 import { Box, Text } from 'ink';
 import { displayKey } from '../keymap/bindings.js';
 import { fit } from '../layout.js';
-import type { CommandId } from '../keymap/bindings.js';
+import type { Binding } from '../keymap/bindings.js';
 import { hints } from '../keymap/dispatch.js';
 import type { KeyContext } from '../keymap/dispatch.js';
 import type { Notice } from '../state/types.js';
 
 const COLORS = { info: undefined, warning: 'yellow', error: 'red' } as const;
 
-export function StatusBar({ ctx, notice, unavailable, width }: { ctx: KeyContext; notice: Notice | undefined; unavailable: (id: CommandId) => string | undefined; width: number }): React.JSX.Element {
+export function StatusBar({ ctx, notice, unavailable, width }: { ctx: KeyContext; notice: Notice | undefined; unavailable: (binding: Binding) => string | undefined; width: number }): React.JSX.Element {
   // `? help` first: whatever the width, it is on screen.
   const all = hints(ctx);
   const items = [...all.filter((b) => b.id === 'help'), ...all.filter((b) => b.id !== 'help')];
@@ -20,7 +20,7 @@ export function StatusBar({ ctx, notice, unavailable, width }: { ctx: KeyContext
       </Text>
       <Text wrap="truncate-end">
         {items.map((b, i) => {
-          const why = unavailable(b.id);
+          const why = unavailable(b);
           const keys = b.id === 'pane-feedback' ? '1-3' : b.keys.map(displayKey).join('/');
           return (
             <Text key={`${b.id}-${i}`} dimColor={why !== undefined}>

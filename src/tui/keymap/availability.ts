@@ -1,11 +1,19 @@
 /**
- * Why a command cannot run now, as a pure function of the state (lazygit's GetDisabledReason): the dispatcher
- * refuses the key with this reason, the status bar dims the hint, and `?` shows it. Only state is read, never a
- * live client: the state holds what the clients last reported (connection, transport, queue depth).
+ * When a command may run, as pure functions of the state (lazygit's GetDisabledReason): each binding lists
+ * the requirements it `needs`, and the first one not met is the reason the dispatcher refuses the key, the
+ * status bar dims the hint, `?` shows it, and docs/keybindings.md lists (from `doc`). Only state is read,
+ * never a live client: the state holds what the clients last reported (connection, transport, queue depth).
  */
 import { acknowledgesOnArrival } from '../../core/c2d-rules.js';
 import type { MessageView, State } from '../state/types.js';
-import type { CommandId } from './bindings.js';
+import type { Binding } from './bindings.js';
+
+export interface Requirement {
+  /** When it is not met, for the docs. */
+  doc: string;
+  /** Why it is not met now, in a few words; undefined when it is. */
+  why(state: State): string | undefined;
+}
 
 /** The message the Device pane's c/r/a/enter act on: the selected row, the newest when following the tail. */
 export function selectedMessage(state: State): MessageView | undefined {
@@ -13,43 +21,65 @@ export function selectedMessage(state: State): MessageView | undefined {
   return d.messages[d.cursor ?? d.messages.length - 1];
 }
 
-function serviceReason(state: State): string | undefined {
-  if (!state.service.configured) return 'no service connection (p on the Send pane)';
-  return state.service.link.status === 'connected' || state.service.link.status === 'retrying' ? undefined : `service ${state.service.link.status}`;
-}
+export const SERVICE: Requirement = {
+  doc: 'no service connection',
+  why: (s) => {
+    if (!s.service.configured) return 'no service connection (p on the Send pane)';
+    return s.service.link.status === 'connected' || s.service.link.status === 'retrying' ? undefined : `service ${s.service.link.status}`;
+  },
+};
 
-function settleReason(state: State, how: 'complete' | 'reject' | 'abandon'): string | undefined {
-  const d = state.device;
-  if (d.connection === undefined) return 'no device connected';
-  if (how !== 'complete' && acknowledgesOnArrival(d.transport)) return `unavailable over ${d.transport.toUpperCase()} (t: amqp or http)`;
-  if (d.settleMode === 'auto') return 'auto-complete mode (m: manual)';
-  const view = selectedMessage(state);
-  if (!view) return 'no message yet';
-  if (view.settled) return `that message is already ${view.settled}`;
-  if (view.connection !== d.connection) return 'that message came over an earlier connection';
-  return undefined;
-}
+export const DEVICE_ID: Requirement = {
+  doc: 'no device',
+  why: (s) => (s.device.id === undefined ? 'no device' : undefined),
+};
 
-/** Why `id` cannot run in `state`; undefined when it can. */
-export function disabledReason(id: CommandId, state: State): string | undefined {
-  switch (id) {
-    case 'complete':
-    case 'reject':
-    case 'abandon':
-      return settleReason(state, id);
-    case 'open':
-      return state.device.messages.length === 0 ? 'no message yet' : undefined;
-    case 'send':
-      return serviceReason(state);
-    case 'purge':
-      return serviceReason(state) ?? (state.device.id === undefined ? 'no device' : undefined);
-    case 'switch-device':
-      return serviceReason(state);
-    case 'export':
-      return state.feedback.rows.size === 0 ? 'nothing sent yet' : undefined;
-    case 'stop-repeat':
-      return state.send.repeat?.running ? undefined : 'no repeated send is running';
-    default:
-      return undefined;
+export const DEVICE_CONNECTED: Requirement = {
+  doc: 'no device connected',
+  why: (s) => (s.device.connection === undefined ? 'no device connected' : undefined),
+};
+
+export const SETTLES_BY_HAND: Requirement = {
+  doc: 'over MQTT (the device acknowledges each message as it arrives)',
+  why: (s) => (acknowledgesOnArrival(s.device.transport) ? `unavailable over ${s.device.transport.toUpperCase()} (t: amqp or http)` : undefined),
+};
+
+export const MANUAL_MODE: Requirement = {
+  doc: 'in auto-complete mode (m switches)',
+  why: (s) => (s.device.settleMode === 'auto' ? 'auto-complete mode (m: manual)' : undefined),
+};
+
+export const SETTLEABLE_MESSAGE: Requirement = {
+  doc: 'no message, or the selected one is settled or came over an earlier connection',
+  why: (s) => {
+    const view = selectedMessage(s);
+    if (!view) return 'no message yet';
+    if (view.settled) return `that message is already ${view.settled}`;
+    if (view.connection !== s.device.connection) return 'that message came over an earlier connection';
+    return undefined;
+  },
+};
+
+export const A_MESSAGE: Requirement = {
+  doc: 'no message yet',
+  why: (s) => (s.device.messages.length === 0 ? 'no message yet' : undefined),
+};
+
+export const SENT_SOMETHING: Requirement = {
+  doc: 'nothing sent or received as feedback yet',
+  why: (s) => (s.feedback.rows.size === 0 ? 'nothing sent yet' : undefined),
+};
+
+export const REPEAT_RUNNING: Requirement = {
+  doc: 'no repeated send is running',
+  why: (s) => (s.send.repeat?.running ? undefined : 'no repeated send is running'),
+};
+
+/** Why `binding` cannot run in `state` (its first requirement not met); undefined when it can. */
+export function disabledReason(binding: Pick<Binding, 'needs'>, state: State): string | undefined {
+  for (const need of binding.needs ?? []) {
+    const why = need.why(state);
+    if (why !== undefined) return why;
   }
+  return undefined;
 }

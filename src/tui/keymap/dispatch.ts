@@ -1,13 +1,10 @@
-/** Which bindings are live, and which one a key press means. Pure: the controller runs the command. */
+/** Which bindings are live, and which one a key press means. Pure: the controller runs the binding's handler. */
 import { BINDINGS } from './bindings.js';
 import type { Binding, Scope } from './bindings.js';
+import type { KeyContext } from './key-context.js';
 
-export interface KeyContext {
-  pane: 'device' | 'send' | 'feedback';
-  overlay: 'help' | 'details' | 'connection' | 'prompt' | 'menu' | undefined;
-  /** A field of the Send form has focus. */
-  typing: boolean;
-}
+export { keyContext } from './key-context.js';
+export type { KeyContext } from './key-context.js';
 
 /**
  * The scopes whose bindings apply, most specific first. While typing (a form field or the prompt) only chords,

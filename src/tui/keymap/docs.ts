@@ -18,7 +18,7 @@ export function keybindingsMarkdown(): string {
     lines.push('', `## ${SCOPE_TITLES[scope]}`, '', '| keys | action | unavailable |', '|---|---|---|');
     for (const b of rows) {
       const keys = b.keys.map((k) => `\`${displayKey(k).replace('|', '\\|')}\``).join(' ');
-      lines.push(`| ${keys} | ${b.description.replace(/\|/g, '\\|')} | ${b.unavailable ?? ''} |`);
+      lines.push(`| ${keys} | ${b.description.replace(/\|/g, '\\|')} | ${(b.needs ?? []).map((n) => n.doc).join('; ')} |`);
     }
   }
   return `${lines.join('\n')}\n`;

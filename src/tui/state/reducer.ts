@@ -65,6 +65,8 @@ export function reducer(state: State, action: Action): State {
       return state.notice?.about === action.side ? { ...state, notice: undefined } : state;
     case 'hub-label':
       return { ...state, hubLabel: action.hubLabel };
+    case 'ca-path':
+      return { ...state, caPath: action.caPath };
     case 'service':
       return { ...state, service: { ...state.service, ...action.patch } };
     case 'device':

@@ -99,6 +99,8 @@ export interface State {
   notice?: Notice;
   hubLabel: string;
   local: boolean;
+  /** The CA file clients trust, when there is one (the connection overlay shows it). */
+  caPath?: string;
   service: {
     configured: boolean;
     hostName?: string;
@@ -107,6 +109,8 @@ export interface State {
     feedbackEnabled: boolean;
     /** Why the service side is not there (malformed string, refused), one line. */
     error?: string;
+    /** The connection string in use, its key masked (the connection overlay shows it). */
+    masked?: string;
   };
   device: {
     configured: boolean;
@@ -114,6 +118,8 @@ export interface State {
     transport: DeviceTransport;
     link: LinkState;
     error?: string;
+    /** The connection string in use, its key masked. */
+    masked?: string;
     settleMode: SettleMode;
     messages: MessageView[];
     /** Every message received in this run, including those no longer held. */
@@ -169,6 +175,7 @@ export type Action =
   /** `side` connected: a notice about it is no longer true. */
   | { type: 'connected'; side: 'device' | 'service' }
   | { type: 'hub-label'; hubLabel: string }
+  | { type: 'ca-path'; caPath: string | undefined }
   | { type: 'service'; patch: Partial<State['service']> }
   | { type: 'device'; patch: Partial<State['device']> }
   | { type: 'device-reset'; id: string | undefined; transport: DeviceTransport }
@@ -180,5 +187,4 @@ export type Action =
   | { type: 'edit'; target: 'field' | 'prompt'; op: EditOp }
   | { type: 'send-result'; result: Notice; recent?: RecentSend }
   | { type: 'recall'; index: number }
-  | { type: 'filter'; filter: string }
-  | { type: 'hub-label'; hubLabel: string };
+  | { type: 'filter'; filter: string };
