@@ -5,14 +5,75 @@
 import { Agent } from 'node:https';
 import type { AgentOptions } from 'node:https';
 import { isIP } from 'node:net';
-import { rootCertificates, connect } from 'node:tls';
+import tls, { rootCertificates, connect } from 'node:tls';
+import type { SecureContext, SecureContextOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { splitHostPort } from '../core/connection-string.js';
 import { ClientError, explainSocketError } from './errors.js';
 
-/** Node's roots plus the extra CA, as one PEM string (the device SDK wants a string, not an array). */
+/**
+ * Node's roots plus the extra CA, as one PEM string (the device SDK wants a string, not an array): the `ca`
+ * to hand every client of a hub with its own CA.
+ *
+ * Handed to `tls.connect` as is, such a `ca` makes Node parse its ~140 root certificates again for every
+ * connection (130-290 ms each on a 2-core machine: a TUI start makes five: probes, AMQP, MQTT, HTTPS). So each
+ * bundle made here gets one secure context, made once: Node's own root store (already parsed) plus the extra
+ * CA, and every TLS connection whose only TLS setting is that bundle gets it (sharedContexts below).
+ */
 export function caBundle(extraCaPem: string | undefined): string | undefined {
-  return extraCaPem ? [...rootCertificates, extraCaPem.trim()].join('\n') : undefined;
+  if (!extraCaPem) return undefined;
+  const bundle = [...rootCertificates, extraCaPem.trim()].join('\n');
+  if (!sharedContexts.has(bundle)) {
+    const context = rootsPlus(extraCaPem);
+    if (context) {
+      shareContexts();
+      sharedContexts.set(bundle, context);
+    }
+  }
+  return bundle;
+}
+
+const sharedContexts = new Map<string, SecureContext>();
+let sharing = false;
+
+/** Node's default trust (its roots, and NODE_EXTRA_CA_CERTS) plus `pem`; undefined when `pem` is not a certificate. */
+function rootsPlus(pem: string): SecureContext | undefined {
+  try {
+    const context = tls.createSecureContext();
+    // The native context adds the certificate to its own copy of Node's root store (the roots stay trusted).
+    (context as SecureContext & { context: { addCACert(pem: string): void } }).context.addCACert(pem);
+    return context;
+  } catch {
+    // Not a certificate: the connections pass their `ca` to Node as before, which says what is wrong with it.
+    return undefined;
+  }
+}
+
+/**
+ * Every option `tls.createSecureContext` reads besides `ca` and `ciphers` (Node 20): with any of them set,
+ * nothing is shared. `ciphers` may be Node's default, which `tls.connect` always sets.
+ */
+const CONTEXT_OPTIONS = [
+  'allowPartialTrustChain', 'cert', 'clientCertEngine', 'crl', 'dhparam', 'ecdhCurve', 'honorCipherOrder', 'key',
+  'maxVersion', 'minVersion', 'passphrase', 'pfx', 'privateKeyEngine', 'privateKeyIdentifier', 'secureOptions', 'secureProtocol',
+  'sessionIdContext', 'sessionTimeout', 'sigalgs', 'ticketKeys',
+] as const;
+
+/**
+ * The SDKs pass only `ca` down to `tls.connect` (azure-iot-mqtt-base, azure-iot-amqp-base), never a secure
+ * context, and `tls.connect` makes its context through `tls.createSecureContext`: that is where a bundle's
+ * shared context is handed out (docs/sdk-notes.md, "Trusting the hub's CA").
+ */
+function shareContexts(): void {
+  if (sharing) return;
+  sharing = true;
+  const create = tls.createSecureContext;
+  tls.createSecureContext = (options?: SecureContextOptions): SecureContext => {
+    const ca = options?.ca;
+    const shared = typeof ca === 'string' ? sharedContexts.get(ca) : undefined;
+    if (shared && CONTEXT_OPTIONS.every((name) => (options as Record<string, unknown>)[name] === undefined) && [undefined, tls.DEFAULT_CIPHERS].includes(options?.ciphers)) return shared;
+    return create(options);
+  };
 }
 
 /** The TLS server name for a host: none for an IP address (RFC 6066; Node warns), whose certificate names the IP. */
