@@ -15,6 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { c2dMessageBytes, checkId, checkPropertyName, checkPropertyValue, checkSystemPropertyName } from '../../core/iothub-names.js';
 import type { AckMode, FeedbackStatus } from '../../core/types.js';
 import { ACK_MODES, LIMITS, ackWantsFeedback } from '../../core/types.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { HubError } from './errors.js';
 import type { FeedbackQueue } from './feedback-queue.js';
 import type { LockedMessage, QueuedMessage } from './model.js';
@@ -86,6 +88,7 @@ export class C2dQueues {
     private readonly registry: DeviceRegistry,
     private readonly feedback: FeedbackQueue,
     private readonly options: C2dQueueOptions,
+    private readonly clock: Clock = systemClock,
   ) {
     for (const message of store.messages()) this.queue(message.deviceId).entries.push({ message });
   }
@@ -100,7 +103,7 @@ export class C2dQueues {
    * `stored` is called once the message is on disk: only then may the sender be told it is enqueued. When
    * the storage fails instead, `stored` gets the error (one sentence) and the message leaves the queue.
    */
-  enqueue(input: NewMessage, stored: (err?: Error) => void = () => undefined, nowMs = Date.now()): QueuedMessage {
+  enqueue(input: NewMessage, stored: (err?: Error) => void = () => undefined, nowMs = this.clock.now()): QueuedMessage {
     const fault = this.store.fault();
     if (fault) throw new HubError('StorageUnavailable', storageRefusal(fault));
     const device = this.registry.get(input.deviceId);
@@ -170,7 +173,7 @@ export class C2dQueues {
   }
 
   /** Delivers enqueued messages while the consumer has credit. */
-  pump(deviceId: string, nowMs = Date.now()): void {
+  pump(deviceId: string, nowMs = this.clock.now()): void {
     const queue = this.queues.get(deviceId);
     const consumer = queue?.consumer;
     if (!queue || !consumer) return;
@@ -182,7 +185,7 @@ export class C2dQueues {
   }
 
   /** Takes the next message for a device that polls (HTTP). */
-  receive(deviceId: string, nowMs = Date.now()): LockedMessage | undefined {
+  receive(deviceId: string, nowMs = this.clock.now()): LockedMessage | undefined {
     const queue = this.queues.get(deviceId);
     return queue ? this.lockNext(queue, undefined, nowMs) : undefined;
   }
@@ -191,7 +194,7 @@ export class C2dQueues {
    * Settles a locked message. Returns false (and changes nothing) when the lock token is unknown, expired or
    * already settled: a late or repeated settlement is not an error.
    */
-  settle(deviceId: string, lockToken: string, how: Settlement, nowMs = Date.now()): boolean {
+  settle(deviceId: string, lockToken: string, how: Settlement, nowMs = this.clock.now()): boolean {
     const queue = this.queues.get(deviceId);
     const entry = queue?.entries.find((e) => e.lock?.token === lockToken);
     if (!queue || !entry) return false;
@@ -211,7 +214,7 @@ export class C2dQueues {
   }
 
   /** Empties a device's queue; returns how many messages were purged. */
-  purge(deviceId: string, nowMs = Date.now()): number {
+  purge(deviceId: string, nowMs = this.clock.now()): number {
     const queue = this.queues.get(deviceId);
     if (!queue) return 0;
     const entries = [...queue.entries];
@@ -225,7 +228,7 @@ export class C2dQueues {
   }
 
   /** Requeues messages whose lock timed out and dead-letters expired ones. */
-  sweep(nowMs = Date.now()): void {
+  sweep(nowMs = this.clock.now()): void {
     for (const [deviceId, queue] of this.queues) {
       let requeued = false;
       for (const entry of [...queue.entries]) {

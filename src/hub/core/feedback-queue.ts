@@ -14,6 +14,8 @@
  */
 import type { FeedbackRecord } from '../../core/types.js';
 import { LIMITS } from '../../core/types.js';
+import { systemClock } from './clock.js';
+import type { Cancel, Clock } from './clock.js';
 import type { HubStore, StoredFeedback } from './store.js';
 
 export interface FeedbackReader {
@@ -37,18 +39,19 @@ export class FeedbackQueue {
   private pending: Pending[];
   private readonly readers: FeedbackReader[] = [];
   private next = 0;
-  private scheduled: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  private scheduled: Cancel | undefined;
   private closed = false;
 
   constructor(
     private readonly store: HubStore,
     private readonly options: FeedbackQueueOptions,
+    private readonly clock: Clock = systemClock,
   ) {
     this.pending = store.feedback();
   }
 
   /** Stores a record and schedules its delivery; `origin` is who sent the message. Safe inside a store transaction. */
-  add(record: FeedbackRecord, nowMs = Date.now(), origin?: string): void {
+  add(record: FeedbackRecord, nowMs = this.clock.now(), origin?: string): void {
     const id = this.store.insertFeedback(record, nowMs);
     this.pending.push({ id, createdMs: nowMs, record, ...(origin === undefined ? {} : { origin }) });
     if (this.pending.length >= LIMITS.feedbackBatch) this.schedule(0);
@@ -83,7 +86,7 @@ export class FeedbackQueue {
   }
 
   /** Drops records older than the feedback time to live. */
-  sweep(nowMs = Date.now()): void {
+  sweep(nowMs = this.clock.now()): void {
     const expired = this.pending.filter((f) => nowMs - f.createdMs > this.options.ttlMs);
     if (expired.length === 0) return;
     this.pending = this.pending.filter((f) => nowMs - f.createdMs <= this.options.ttlMs);
@@ -105,13 +108,11 @@ export class FeedbackQueue {
       this.scheduled = undefined;
       this.flush();
     };
-    this.scheduled = delayMs > 0 ? setTimeout(run, delayMs) : setImmediate(run);
+    this.scheduled = delayMs > 0 ? this.clock.after(delayMs, run) : this.clock.soon(run);
   }
 
   private clearSchedule(): void {
-    if (this.scheduled === undefined) return;
-    clearTimeout(this.scheduled as NodeJS.Timeout);
-    clearImmediate(this.scheduled as NodeJS.Immediate);
+    this.scheduled?.();
     this.scheduled = undefined;
   }
 

@@ -13,6 +13,8 @@ import { LIMITS } from '../../core/types.js';
 import { Authenticator, grantsDevice } from './auth.js';
 import type { AuthResult, Grant } from './auth.js';
 import { C2dQueues } from './c2d-queue.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import type { C2dConsumer, NewMessage, Settlement } from './c2d-queue.js';
 import type { PeerCertificate } from './certificate-check.js';
 import { HubError } from './errors.js';
@@ -40,6 +42,8 @@ export interface HubCoreOptions {
   deviceCas?: () => readonly X509Certificate[];
   /** One line per event worth a log entry; never a key or a token. */
   log?: (line: string) => void;
+  /** The time, and deferred work (the store's too, given to it apart): the system's unless a test injects one. */
+  clock?: Clock;
 }
 
 /** What a client presents to be let in: a SAS token, or a client certificate for the device it names. */
@@ -55,6 +59,7 @@ export class HubCore {
   private readonly auth: Authenticator;
   private readonly presence = new Presence();
   private readonly sharedAccessPolicies: readonly SharedAccessPolicy[];
+  private readonly clock: Clock;
 
   /** Opens the core on `store`, giving a new store IoT Hub's default policies (with fresh keys). */
   constructor(
@@ -63,18 +68,25 @@ export class HubCore {
   ) {
     this.hostName = options.hostName;
     this.log = options.log ?? (() => undefined);
+    this.clock = options.clock ?? systemClock;
     if (store.policies().length === 0) {
       for (const policy of DEFAULT_POLICIES) store.putPolicy({ ...policy, primaryKey: newKey(), secondaryKey: newKey() });
     }
     const policies = store.policies();
     this.sharedAccessPolicies = policies;
-    this.registry = new DeviceRegistry(store);
-    this.feedback = new FeedbackQueue(store, { delayMs: options.feedbackDelayMs ?? 0, ttlMs: LIMITS.defaultTtlMs });
-    this.queues = new C2dQueues(store, this.registry, this.feedback, {
-      maxDeliveryCount: options.maxDeliveryCount ?? LIMITS.maxDeliveryCount,
-      lockTimeoutMs: options.lockTimeoutMs ?? LIMITS.lockTimeoutMs,
-      defaultTtlMs: options.defaultTtlMs ?? LIMITS.defaultTtlMs,
-    });
+    this.registry = new DeviceRegistry(store, this.clock);
+    this.feedback = new FeedbackQueue(store, { delayMs: options.feedbackDelayMs ?? 0, ttlMs: LIMITS.defaultTtlMs }, this.clock);
+    this.queues = new C2dQueues(
+      store,
+      this.registry,
+      this.feedback,
+      {
+        maxDeliveryCount: options.maxDeliveryCount ?? LIMITS.maxDeliveryCount,
+        lockTimeoutMs: options.lockTimeoutMs ?? LIMITS.lockTimeoutMs,
+        defaultTtlMs: options.defaultTtlMs ?? LIMITS.defaultTtlMs,
+      },
+      this.clock,
+    );
     const hostNames = [options.hostName, 'localhost', '127.0.0.1'];
     this.auth = new Authenticator(hostNames, () => policies, (id) => this.registry.get(id), options.deviceCas ?? (() => []));
   }
@@ -144,11 +156,12 @@ export class HubCore {
 
   /** Checks a SAS token, or a client certificate for the device it claims to be. */
   authenticate(credential: Credential): AuthResult {
-    return 'token' in credential ? this.auth.verify(credential.token) : this.auth.verifyCertificate(credential.deviceId, credential.certificate);
+    const nowMs = this.clock.now();
+    return 'token' in credential ? this.auth.verify(credential.token, nowMs) : this.auth.verifyCertificate(credential.deviceId, credential.certificate, nowMs);
   }
 
   /** Do `grants` (still) let device `deviceId` act, and is the device (still) registered and enabled? */
-  deviceAllowed(deviceId: string, grants: Iterable<Grant>, nowMs = Date.now()): boolean {
+  deviceAllowed(deviceId: string, grants: Iterable<Grant>, nowMs = this.clock.now()): boolean {
     if (this.registry.get(deviceId)?.status !== 'enabled') return false;
     for (const grant of grants) if (grantsDevice(grant, deviceId, nowMs)) return true;
     return false;

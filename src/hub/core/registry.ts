@@ -4,6 +4,8 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { checkId } from '../../core/iothub-names.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { HubError } from './errors.js';
 import type { DeviceAuthType, DeviceIdentity } from './model.js';
 import type { HubStore } from './store.js';
@@ -99,7 +101,10 @@ function credentials(
 export class DeviceRegistry {
   private readonly devices = new Map<string, DeviceIdentity>();
 
-  constructor(private readonly store: HubStore) {
+  constructor(
+    private readonly store: HubStore,
+    private readonly clock: Clock = systemClock,
+  ) {
     for (const device of store.devices()) this.devices.set(device.deviceId, device);
   }
 
@@ -118,7 +123,7 @@ export class DeviceRegistry {
     if (this.devices.has(input.deviceId)) {
       throw new HubError('DeviceAlreadyExists', `A device with ID '${input.deviceId}' is already registered.`);
     }
-    const now = new Date().toISOString();
+    const now = new Date(this.clock.now()).toISOString();
     const device: DeviceIdentity = {
       deviceId: input.deviceId,
       generationId: newGenerationId(),
@@ -147,7 +152,7 @@ export class DeviceRegistry {
       etag: newEtag(),
       status,
       statusReason: input.statusReason === undefined ? current.statusReason : input.statusReason,
-      statusUpdatedTime: status === current.status ? current.statusUpdatedTime : new Date().toISOString(),
+      statusUpdatedTime: status === current.status ? current.statusUpdatedTime : new Date(this.clock.now()).toISOString(),
       ...credentials(input.authType ?? current.authType, input, current),
       iotEdge: input.iotEdge ?? current.iotEdge,
     };
@@ -159,7 +164,7 @@ export class DeviceRegistry {
   touch(deviceId: string): void {
     const device = this.devices.get(deviceId);
     if (!device) return;
-    const now = new Date().toISOString();
+    const now = new Date(this.clock.now()).toISOString();
     device.connectionStateUpdatedTime = now;
     device.lastActivityTime = now;
   }

@@ -21,6 +21,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedbackRecord } from '../../core/types.js';
+import { systemClock } from './clock.js';
+import type { Cancel, Clock } from './clock.js';
 import { HubError } from './errors.js';
 import type { DeviceIdentity, QueuedMessage, SharedAccessPolicy } from './model.js';
 
@@ -54,6 +56,9 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
     }
   },
 ];
+
+/** The `file` of a store kept in memory. */
+const MEMORY = ':memory:';
 
 /** Refuses a database from a newer iot-c2d before anything touches it. */
 function tooNew(db: Database.Database, file: string): void {
@@ -116,16 +121,23 @@ export class HubStore {
   private readonly stmt;
   private queued: QueuedWrite[] = [];
   private committed: Array<(err?: Error) => void> = [];
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled: Cancel | undefined;
   private nextSeq: number;
   private nextFeedbackId: number;
   private faulted: string | undefined;
 
-  constructor(private readonly dir: string) {
-    const file = join(dir, 'hub.db');
+  /**
+   * Opens (or makes) `hub.db` in `dir`; `file` `:memory:` keeps everything in memory instead (the core's
+   * tests, see `inMemory`). The clock runs the group commit.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly clock: Clock = systemClock,
+    file = join(dir, 'hub.db'),
+  ) {
     let opened: Database.Database | undefined;
     try {
-      mkdirSync(dir, { recursive: true });
+      if (file !== MEMORY) mkdirSync(dir, { recursive: true });
       opened = new Database(file);
       opened.pragma('busy_timeout = 5000');
       tooNew(opened, file);
@@ -166,6 +178,11 @@ export class HubStore {
     this.nextFeedbackId = (this.stmt.maxFeedbackId.get()?.n ?? 0) + 1;
   }
 
+  /** A store that lives in memory only, for tests of the core: nothing reaches a disk. */
+  static inMemory(clock: Clock = systemClock): HubStore {
+    return new HubStore('(memory)', clock, MEMORY);
+  }
+
   /**
    * Calls `fn` once every write queued so far is committed (at once if none is waiting), or with the error
    * of the commit that failed: then the new messages queued with it are not stored.
@@ -182,7 +199,7 @@ export class HubStore {
 
   /** Commits what is queued, now. A storage fault is kept (see `fault()`), never thrown. */
   commit(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled?.();
     this.scheduled = undefined;
     const writes = this.queued;
     const callbacks = this.committed;
@@ -210,13 +227,13 @@ export class HubStore {
   /** After a fault: tries again what is waiting (or a tiny write), and clears the fault when it is stored. */
   retry(): void {
     if (this.faulted === undefined) return;
-    if (this.queued.length === 0) this.queued.push({ run: () => this.stmt.setMeta.run('checked', new Date().toISOString()) });
+    if (this.queued.length === 0) this.queued.push({ run: () => this.stmt.setMeta.run('checked', new Date(this.clock.now()).toISOString()) });
     this.commit();
   }
 
   private queue(write: () => void, insert = false): void {
     this.queued.push({ run: write, insert });
-    this.scheduled ??= setImmediate(() => this.commit());
+    this.scheduled ??= this.clock.soon(() => this.commit());
   }
 
   /** A rare write that commits at once, after what is queued; a storage fault is thrown as a StateDirError. */
