@@ -40,7 +40,7 @@ export function lateConnector(known: Known, make: () => Promise<TuiConnector>): 
       else hubWatchers.push(listener);
     },
     openService: async (cs) => (await get()).openService(cs),
-    openDevice: async (cs, transport, autoComplete) => (await get()).openDevice(cs, transport, autoComplete),
+    openDevice: async (cs, transport, autoComplete, x509) => (await get()).openDevice(cs, transport, autoComplete, x509),
     // Quitting before the hub is up still stops it once it is; a hub that never started needs nothing.
     shutdown: async () => {
       if (!real) return;

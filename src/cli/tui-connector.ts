@@ -42,7 +42,7 @@ export function opener(ca: string | undefined, deviceGateway?: string): Opener {
       const registry = new RegistryClient({ connectionString, ...(ca ? { ca } : {}), ...(deviceGateway ? { deviceGateway } : {}) });
       return { service, registry };
     },
-    openDevice: (connectionString, transport, autoComplete) => DeviceClient.open({ connectionString, transport, autoComplete, ...(ca ? { ca } : {}) }),
+    openDevice: (connectionString, transport, autoComplete, x509) => DeviceClient.open({ connectionString, transport, autoComplete, ...(ca ? { ca } : {}), ...(x509 ? { x509 } : {}) }),
   };
 }
 
@@ -62,10 +62,10 @@ function headStart(open: Opener, serviceCs: string, deviceCs: string, transport:
       service = undefined;
       return early ?? open.openService(cs);
     },
-    openDevice: (cs, t, autoComplete) => {
-      const early = cs === deviceCs && t === transport && autoComplete ? device : undefined;
+    openDevice: (cs, t, autoComplete, x509) => {
+      const early = cs === deviceCs && t === transport && autoComplete && !x509 ? device : undefined;
       device = undefined;
-      return early ?? open.openDevice(cs, t, autoComplete);
+      return early ?? open.openDevice(cs, t, autoComplete, x509);
     },
   };
 }

@@ -94,7 +94,7 @@ export class DeviceClient implements DeviceSide {
     this.cs = parseDeviceConnectionString(options.connectionString);
     if (this.cs.x509 && !options.x509) {
       throw new ConnectionStringError(
-        `The device connection string has x509=true, but no certificate and key were given: iot-c2d receive takes them (--cert <pem> --key <pem>); the TUI does not take certificates yet.`,
+        `The device connection string has x509=true, but no certificate and key were given: iot-c2d receive takes them (--cert <pem> --key <pem>); in the TUI, paste the string with p on the Device pane and give the files.`,
       );
     }
     if (!this.cs.x509 && options.x509) {

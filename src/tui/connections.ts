@@ -7,7 +7,7 @@
 import type { RegistrySide, ServiceSide } from '../clients/types.js';
 import { parseDeviceConnectionString, parseServiceConnectionString, redactConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
-import type { TuiConnector, TuiDevice } from './connector.js';
+import type { DeviceCertificate, TuiConnector, TuiDevice } from './connector.js';
 import { errorKind, errorText } from './errors.js';
 import type { Store } from './state/store.js';
 import type { Notice } from './state/types.js';
@@ -38,6 +38,8 @@ export class Connections {
   /** The last well-formed connection string of each side. Only this class sets them. */
   serviceCs: string | undefined;
   deviceCs: string | undefined;
+  /** The certificate and key the device connects with (an X.509 device's string has no key). */
+  private deviceX509: DeviceCertificate | undefined;
   private registry: RegistrySide | undefined;
   private serviceUnsubscribe: Array<() => void> = [];
   private deviceUnsubscribe: Array<() => void> = [];
@@ -144,13 +146,16 @@ export class Connections {
 
   // ---------------------------------------------------------------- device side
 
-  async connectDevice(connectionString: string, transport: DeviceTransport): Promise<void> {
+  /** Connects the device; `x509`: its certificate and key when its string has `x509=true`. */
+  async connectDevice(connectionString: string, transport: DeviceTransport, x509?: DeviceCertificate): Promise<void> {
     const generation = ++this.deviceGeneration;
     this.clearRetry('device');
     await this.closeDevice();
     let deviceId: string;
     try {
-      deviceId = parseDeviceConnectionString(connectionString).deviceId;
+      const parsed = parseDeviceConnectionString(connectionString);
+      deviceId = parsed.deviceId;
+      if (parsed.x509 && !x509) throw new Error(`Device '${deviceId}' authenticates with a certificate (x509=true): press p on the Device pane, paste its string, then give its certificate and key files.`);
     } catch (err) {
       // A broken device string leaves the service side as it is.
       const reason = errorText(err);
@@ -159,17 +164,18 @@ export class Connections {
       return;
     }
     this.deviceCs = connectionString;
+    this.deviceX509 = x509;
     this.store.dispatch({ type: 'device-reset', id: deviceId, transport });
     this.store.dispatch({ type: 'device', patch: { configured: true, error: undefined, masked: redactConnectionString(connectionString), link: { status: 'connecting' } } });
     let device: TuiDevice;
     try {
-      device = await this.connector.openDevice(connectionString, transport, this.store.getState().device.settleMode === 'auto');
+      device = await this.connector.openDevice(connectionString, transport, this.store.getState().device.settleMode === 'auto', ...(x509 ? [x509] : []));
     } catch (err) {
       if (generation !== this.deviceGeneration || this.closed) return;
       const reason = errorText(err);
       const transient = TRANSIENT.has(errorKind(err) ?? '');
       this.store.dispatch({ type: 'device', patch: { error: reason, link: { status: transient ? 'retrying' : 'disconnected', reason } } });
-      if (transient) this.retry('device', () => this.connectDevice(connectionString, transport));
+      if (transient) this.retry('device', () => this.connectDevice(connectionString, transport, x509));
       else this.notice('error', reason, 'device');
       return;
     }
@@ -211,7 +217,7 @@ export class Connections {
     }
     // The header says it is connecting; the notice goes once it did (connectDevice clears it).
     this.store.dispatch({ type: 'notice', notice: undefined });
-    void this.connectDevice(this.deviceCs, transport);
+    void this.connectDevice(this.deviceCs, transport, this.deviceX509);
   }
 
   /** Empties `deviceId`'s C2D queue; the header's depth follows from the result. */
@@ -245,7 +251,7 @@ export class Connections {
       this.clearRetry('device');
       void this.closeDevice().then(() => this.store.dispatch({ type: 'device', patch: { link: { status: 'disconnected', reason: 'disconnected by you (x connects)' } } }));
     } else if (this.deviceCs) {
-      void this.connectDevice(this.deviceCs, this.store.getState().device.transport);
+      void this.connectDevice(this.deviceCs, this.store.getState().device.transport, this.deviceX509);
     } else {
       this.notice('info', 'No device connection string yet: press p to paste one.', 'device');
     }

@@ -11,6 +11,12 @@ export interface TuiDevice extends DeviceSide {
   setAutoComplete(on: boolean): void;
 }
 
+/** An X.509 device's certificate and private key, PEM (for a connection string with `x509=true`). Never shown. */
+export interface DeviceCertificate {
+  cert: string;
+  key: string;
+}
+
 export interface TuiConnector {
   /** Shown in the header: `local localhost:8883` (with whose it is when shared), or the hub's host name. */
   hubLabel: string;
@@ -29,7 +35,8 @@ export interface TuiConnector {
   /** Where a file with unmasked connection strings goes (mode 0600): a private directory. */
   secretsDir: string;
   openService(connectionString: string): Promise<{ service: ServiceSide; registry: RegistrySide }>;
-  openDevice(connectionString: string, transport: DeviceTransport, autoComplete: boolean): Promise<TuiDevice>;
+  /** `x509`: the certificate and key of a device whose string has `x509=true`. */
+  openDevice(connectionString: string, transport: DeviceTransport, autoComplete: boolean, x509?: DeviceCertificate): Promise<TuiDevice>;
   /**
    * For a hub another process runs (shared): calls `listener` with a new header label when that process
    * goes away. Absent otherwise.

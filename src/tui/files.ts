@@ -1,9 +1,10 @@
 /**
  * The two files the TUI writes: the export of this run's sends and feedback as JSON Lines (the records of
  * clients/records.ts, as the command line prints them), and the connection strings in full, as shell
- * exports, in a file only the user can read (mode 0600); and the one it reads, a payload from a file. Each
- * returns what to show the user.
+ * exports, in a file only the user can read (mode 0600); and the ones it reads: a payload from a file, an
+ * X.509 device's certificate and key. Each returns what to show the user (never a key's contents).
  */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -58,9 +59,16 @@ export function writeSecrets(dir: string, strings: { service?: string; device?: 
   }
 }
 
+/** `path` as typed: `~` and `~/…` are in the home directory, relative paths are relative to `dir`. */
+export function expandPath(path: string, dir: string): string {
+  if (path === '~') return homedir();
+  if (path.startsWith('~/')) return join(homedir(), path.slice(2));
+  return isAbsolute(path) ? path : resolve(dir, path);
+}
+
 /** A payload read from `path` (`~/` and paths relative to `dir` allowed): UTF-8 text, at most 64 KB. */
 export function readPayloadFile(path: string, dir: string): { text: string; path: string } | { error: string } {
-  const full = path.startsWith('~/') ? join(homedir(), path.slice(2)) : isAbsolute(path) ? path : resolve(dir, path);
+  const full = expandPath(path, dir);
   try {
     const size = statSync(full).size;
     if (size > LIMITS.messageBytes) return { error: `${full} is ${size} bytes: a C2D message holds at most ${LIMITS.messageBytes} (64 KB).` };
@@ -70,5 +78,37 @@ export function readPayloadFile(path: string, dir: string): { text: string; path
     return { text, path: full };
   } catch (err) {
     return { error: `Cannot read ${full}: ${errorText(err)}` };
+  }
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----/;
+const PEM_KEY = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
+
+/**
+ * An X.509 device's certificate (`what: 'certificate'`) or private key, PEM, read from `path` as typed. The
+ * error names the file and what is wrong in one line; a key's contents are never in it.
+ */
+export function readPemFile(path: string, dir: string, what: 'certificate' | 'key'): { pem: string; path: string } | { error: string } {
+  if (path === '') return { error: `Give the path of the device's ${what === 'key' ? 'private key' : 'certificate'} (a PEM file).` };
+  const full = expandPath(path, dir);
+  let pem: string;
+  try {
+    pem = readFileSync(full, 'utf8');
+  } catch (err) {
+    return { error: `Cannot read ${full}: ${(err as NodeJS.ErrnoException).code ?? errorText(err)}.` };
+  }
+  if (!(what === 'key' ? PEM_KEY : PEM_CERTIFICATE).test(pem)) {
+    return { error: `${full} is not a PEM ${what === 'key' ? 'private key (-----BEGIN PRIVATE KEY-----)' : 'certificate (-----BEGIN CERTIFICATE-----)'}.` };
+  }
+  return { pem, path: full };
+}
+
+/** Does `key` belong to `cert`? One line saying why not (neither is shown); undefined when it does. */
+export function keyPairProblem(cert: { pem: string; path: string }, key: { pem: string; path: string }): string | undefined {
+  try {
+    if (new X509Certificate(cert.pem).checkPrivateKey(createPrivateKey(key.pem))) return undefined;
+    return `${key.path} is not the private key of the certificate ${cert.path}.`;
+  } catch (err) {
+    return `Cannot use ${cert.path} with ${key.path}: ${errorText(err)}`;
   }
 }

@@ -145,6 +145,6 @@ it('a SAS token cannot stand in for an X.509 device, nor a certificate for a SAS
 it('an x509=true connection string without a certificate is refused before connecting, in one sentence', async () => {
   const err = await rejectionOf<Error>(DeviceClient.open({ connectionString: hub.deviceConnectionString('x-self'), ca: hub.caPem }));
   expect(err.message).toBe(
-    'The device connection string has x509=true, but no certificate and key were given: iot-c2d receive takes them (--cert <pem> --key <pem>); the TUI does not take certificates yet.',
+    'The device connection string has x509=true, but no certificate and key were given: iot-c2d receive takes them (--cert <pem> --key <pem>); in the TUI, paste the string with p on the Device pane and give the files.',
   );
 });

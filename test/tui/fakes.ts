@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { DeviceInfo, FeedbackBatch, LinkState, OutgoingMessage, ReceivedMessage, RegistrySide, SendResult, ServiceSide, Settlement } from '../../src/clients/types.js';
 import { formatDeviceConnectionString, formatServiceConnectionString } from '../../src/core/connection-string.js';
 import type { DeviceTransport, FeedbackRecord } from '../../src/core/types.js';
-import type { TuiConnector, TuiDevice } from '../../src/tui/connector.js';
+import type { DeviceCertificate, TuiConnector, TuiDevice } from '../../src/tui/connector.js';
 
 export const KEY = Buffer.alloc(32, 7).toString('base64');
 export const SERVICE_CS = formatServiceConnectionString({ hostName: 'fake-hub.azure-devices.net', keyName: 'iothubowner', key: KEY });
@@ -144,7 +144,7 @@ export interface Fakes {
   /** Every device the connector opened, newest last. */
   devices: FakeDevice[];
   device(): FakeDevice;
-  openedDevice: Array<{ connectionString: string; transport: DeviceTransport }>;
+  openedDevice: Array<{ connectionString: string; transport: DeviceTransport; x509?: DeviceCertificate }>;
   shutdowns: number;
   dir: string;
 }
@@ -172,8 +172,8 @@ export function fakes(overrides: Partial<TuiConnector> = {}): Fakes {
       exportDir: dir,
       secretsDir: dir,
       openService: async () => ({ service, registry }),
-      openDevice: async (connectionString, transport, autoComplete) => {
-        f.openedDevice.push({ connectionString, transport });
+      openDevice: async (connectionString, transport, autoComplete, x509) => {
+        f.openedDevice.push({ connectionString, transport, ...(x509 ? { x509 } : {}) });
         const device = new FakeDevice(/DeviceId=([^;]+)/.exec(connectionString)?.[1] ?? '?', transport, autoComplete);
         f.devices.push(device);
         return device;

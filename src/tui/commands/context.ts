@@ -5,7 +5,7 @@
 import type { Connections } from '../connections.js';
 import type { TuiConnector } from '../connector.js';
 import type { Sender } from '../sender.js';
-import type { Action, MenuItem, MenuPurpose, Notice, PromptPurpose, State } from '../state/types.js';
+import type { Action, MenuItem, MenuPurpose, Notice, PendingX509, PromptPurpose, State } from '../state/types.js';
 
 export interface Act {
   /** The state now (read again after each dispatch). */
@@ -33,8 +33,9 @@ export function openMenu(act: Act, purpose: MenuPurpose, title: string, items: M
   act.dispatch({ type: 'overlay', overlay: { kind: 'menu', purpose, title, items, selected, ...(note ? { note } : {}) } });
 }
 
-export function openPrompt(act: Act, purpose: PromptPurpose, text = ''): void {
-  act.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose, text, cursor: text.length } });
+/** Opens the one-line prompt for `purpose`, holding `text`; `x509`: the X.509 device whose files it asks for. */
+export function openPrompt(act: Act, purpose: PromptPurpose, text = '', x509?: PendingX509): void {
+  act.dispatch({ type: 'overlay', overlay: { kind: 'prompt', purpose, text, cursor: text.length, ...(x509 ? { x509 } : {}) } });
 }
 
 export function closeOverlay(act: Act): void {

@@ -1,5 +1,6 @@
 /** The Device pane's keys and their handlers: moving, opening and settling messages, and the device's connection. */
 import { acknowledgesOnArrival } from '../../core/c2d-rules.js';
+import { parseDeviceConnectionString } from '../../core/connection-string.js';
 import { DEVICE_TRANSPORTS } from '../../core/types.js';
 import { errorText } from '../errors.js';
 import { A_MESSAGE, DEVICE_CONNECTED, DEVICE_ID, MANUAL_MODE, SERVICE, SETTLEABLE_MESSAGE, SETTLES_BY_HAND, selectedMessage } from '../keymap/availability.js';
@@ -83,15 +84,24 @@ async function offerDevices(act: Act): Promise<void> {
   openMenu(act, 'device', 'Connect as which device?', items, Math.max(0, shown.indexOf(current ?? '')), ids.length > shown.length ? `${ids.length - shown.length} more: paste one's connection string with p.` : undefined);
 }
 
-/** Connects as `deviceId` with the key the registry holds; `create` makes the device first. */
+/**
+ * Connects as `deviceId` with the key the registry holds (`create` makes the device first); a device that
+ * authenticates with a certificate is asked for its files first.
+ */
 export async function useDevice(act: Act, deviceId: string, create: boolean): Promise<void> {
   try {
     const cs = await act.connections.deviceConnectionString(deviceId, create);
     if (create) notice(act, 'info', `Created device ${deviceId}; connecting…`);
+    if (parseDeviceConnectionString(cs).x509) return askCertificate(act, cs, deviceId);
     await act.connections.connectDevice(cs, act.state.device.transport);
   } catch (err) {
     notice(act, 'error', `${create ? 'Not created' : 'Cannot connect'}: ${errorText(err)}`);
   }
+}
+
+/** An X.509 device (`x509=true` in `connectionString`): its certificate file first, then its key (prompt.ts). */
+export function askCertificate(act: Act, connectionString: string, deviceId: string): void {
+  openPrompt(act, 'device-cert', '', { connectionString, deviceId });
 }
 
 function chooseTransport(act: Act): void {

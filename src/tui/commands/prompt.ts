@@ -2,11 +2,11 @@
 import { parseDeviceConnectionString, parseServiceConnectionString } from '../../core/connection-string.js';
 import { checkId } from '../../core/iothub-names.js';
 import { errorText } from '../errors.js';
-import { readPayloadFile } from '../files.js';
+import { keyPairProblem, readPayloadFile, readPemFile } from '../files.js';
 import type { Binding } from '../keymap/bindings.js';
-import { closeOverlay } from './context.js';
+import { closeOverlay, openPrompt } from './context.js';
 import type { Act } from './context.js';
-import { useDevice } from './device.js';
+import { askCertificate, useDevice } from './device.js';
 import { edit } from './editing.js';
 import { focus, setForm } from './send.js';
 
@@ -33,11 +33,35 @@ function submit(act: Act): void {
       void useDevice(act, text, true);
       return;
     }
+    case 'device-cert': {
+      const x509 = overlay.x509;
+      if (!x509) return closeOverlay(act);
+      const cert = readPemFile(text, act.connector.exportDir, 'certificate');
+      if ('error' in cert) return refuse(cert.error);
+      openPrompt(act, 'device-key', '', { ...x509, certPath: cert.path });
+      return;
+    }
+    case 'device-key': {
+      const x509 = overlay.x509;
+      if (!x509?.certPath) return closeOverlay(act);
+      const key = readPemFile(text, act.connector.exportDir, 'key');
+      if ('error' in key) return refuse(key.error);
+      const cert = readPemFile(x509.certPath, act.connector.exportDir, 'certificate');
+      if ('error' in cert) return refuse(cert.error);
+      const mismatch = keyPairProblem(cert, key);
+      if (mismatch) return refuse(mismatch);
+      closeOverlay(act);
+      void act.connections.connectDevice(x509.connectionString, act.state.device.transport, { cert: cert.pem, key: key.pem });
+      return;
+    }
     case 'device':
     case 'service':
       try {
-        if (overlay.purpose === 'device') parseDeviceConnectionString(text);
-        else parseServiceConnectionString(text);
+        if (overlay.purpose === 'device') {
+          const parsed = parseDeviceConnectionString(text);
+          // A device with a certificate (the SDK's own form, x509=true): its files come next.
+          if (parsed.x509) return askCertificate(act, text, parsed.deviceId);
+        } else parseServiceConnectionString(text);
       } catch (err) {
         return refuse(errorText(err));
       }

@@ -138,18 +138,32 @@ const PROMPT_KEYS: Record<PromptPurpose, string> = {
   service: 'enter: connect · esc: cancel · the key is masked on screen',
   'new-device': 'enter: create it and connect as it · esc: cancel',
   'payload-file': 'enter: load it into the payload · esc: cancel',
+  'device-cert': 'enter: next, its private key · esc: cancel',
+  'device-key': 'enter: connect · esc: cancel · the key is read, never shown',
 };
+
+function promptTitle(overlay: Extract<Overlay, { kind: 'prompt' }>): string {
+  switch (overlay.purpose) {
+    case 'new-device':
+      return "Create a device: its id (letters, digits and -.+%_#*?!(),:=@$')";
+    case 'payload-file':
+      return 'Load the payload from a file: its path (~/ and relative paths work)';
+    case 'device-cert':
+      return `X.509 device ${overlay.x509?.deviceId ?? ''}: its certificate file, PEM (~/ and relative paths work)`;
+    case 'device-key':
+      return `X.509 device ${overlay.x509?.deviceId ?? ''}: its private key file, PEM (~/ and relative paths work)`;
+    case 'device':
+      return 'Paste a device connection string (HostName=…;DeviceId=…;SharedAccessKey=… or x509=true)';
+    case 'service':
+      return 'Paste a service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…)';
+  }
+}
 
 export function PromptOverlay({ overlay, height, width }: { overlay: Extract<Overlay, { kind: 'prompt' }>; height: number; width: number }): React.JSX.Element {
   // The cursor is a block over the character at it (a space at the end); keys stay masked around it.
   const [before, after] = redactConnectionStringAt(overlay.text, overlay.cursor);
   const [under = ' ', ...rest] = [...after];
-  const title =
-    overlay.purpose === 'new-device'
-      ? 'Create a device: its id (letters, digits and -.+%_#*?!(),:=@$\')'
-      : overlay.purpose === 'payload-file'
-        ? 'Load the payload from a file: its path (~/ and relative paths work)'
-        : `Paste a ${overlay.purpose === 'device' ? 'device connection string (HostName=…;DeviceId=…;SharedAccessKey=…)' : 'service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…)'}`;
+  const title = promptTitle(overlay);
   return (
     <Frame title={title} height={Math.min(height, 8)} width={width}>
       <Text wrap="wrap">

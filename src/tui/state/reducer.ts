@@ -131,7 +131,10 @@ function editPrompt(state: State, op: EditOp): State {
   if (overlay?.kind !== 'prompt') return state;
   const next = applyEdit({ text: overlay.text, cursor: overlay.cursor }, cleanInsert(op, false));
   // A change to the text clears the complaint about it.
-  if (next.text !== overlay.text) return { ...state, overlay: { kind: 'prompt', purpose: overlay.purpose, text: next.text, cursor: next.cursor } };
+  if (next.text !== overlay.text) {
+    const { error: _cleared, ...rest } = overlay;
+    return { ...state, overlay: { ...rest, text: next.text, cursor: next.cursor } };
+  }
   return { ...state, overlay: { ...overlay, cursor: next.cursor } };
 }
 

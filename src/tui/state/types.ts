@@ -19,12 +19,22 @@ export type Overlay =
   /** `uid`: the message's identity for the TUI's lifetime (MessageView.uid). */
   | { kind: 'details'; uid: number; scroll: number }
   | { kind: 'connection'; written?: string; error?: string }
-  /** `cursor`: where typing goes in `text` (edit.ts). `new-device`: the id of a device to create. */
-  | { kind: 'prompt'; purpose: PromptPurpose; text: string; cursor: number; error?: string }
+  /**
+   * `cursor`: where typing goes in `text` (edit.ts). `new-device`: the id of a device to create.
+   * `device-cert`, `device-key`: the files of an X.509 device whose string (`x509=true`) is in `x509`.
+   */
+  | { kind: 'prompt'; purpose: PromptPurpose; text: string; cursor: number; error?: string; x509?: PendingX509 }
   /** A choice: a transport, a device, or yes/no before something that loses data. */
   | { kind: 'menu'; purpose: MenuPurpose; title: string; items: MenuItem[]; selected: number; note?: string };
 
-export type PromptPurpose = 'device' | 'service' | 'new-device' | 'payload-file';
+export type PromptPurpose = 'device' | 'service' | 'new-device' | 'payload-file' | 'device-cert' | 'device-key';
+
+/** An X.509 device being connected: its connection string (no key in it) and, once given, its certificate file. */
+export interface PendingX509 {
+  connectionString: string;
+  deviceId: string;
+  certPath?: string;
+}
 export type MenuPurpose = 'transport' | 'purge' | 'quit' | 'device';
 
 export interface MenuItem {
