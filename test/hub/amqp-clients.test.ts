@@ -1,7 +1,8 @@
 /**
  * Issue 8: AMQP clients other than the Node SDKs. A raw rhea client behaves as uAMQP and the C SDK do
- * (SASL MSSBCBS, absolute addresses, an int status-code, termini in every ATTACH reply), as Qpid Proton does
- * (one name for a sender and a receiver), and logs in with SASL PLAIN as IoT Hub documents it.
+ * (SASL MSSBCBS, absolute addresses, an int status-code, termini and a max-message-size in every ATTACH
+ * reply), as Qpid Proton does (one name for a sender and a receiver), and logs in with SASL PLAIN as IoT Hub
+ * documents it.
  */
 import type { Connection, EventContext, Message, Receiver, Sender } from 'rhea';
 import rhea from 'rhea';
@@ -100,6 +101,8 @@ it('serves a client that behaves like uAMQP: SASL MSSBCBS, absolute addresses, a
     // Termini echoed: uAMQP treats an ATTACH reply without source and target as a refusal.
     expect(cbsSender.target?.address).toBe(absolute('/$cbs'));
     expect(cbsReceiver.source?.address).toBe(absolute('/$cbs'));
+    // A max-message-size in every ATTACH reply, as IoT Hub's gateway announces it (the C SDK logs an error without one).
+    expect([cbsSender.max_message_size, cbsReceiver.max_message_size]).toEqual([1024 * 1024, 1024 * 1024]);
 
     const replies = new Collector<Message>();
     cbsReceiver.on('message', (ctx: EventContext) => replies.push(ctx.message as Message));
@@ -119,6 +122,7 @@ it('serves a client that behaves like uAMQP: SASL MSSBCBS, absolute addresses, a
 
     const sender = await attached(connection.open_sender({ target: { address: absolute('/messages/devicebound') } }));
     expect(sender.target?.address).toBe(absolute('/messages/devicebound'));
+    expect(sender.max_message_size).toBe(1024 * 1024);
     const feedback = new Collector<unknown>();
     const feedbackReceiver = await attached(connection.open_receiver({ source: { address: absolute('/messages/serviceBound/feedback') }, autoaccept: true }));
     feedbackReceiver.on('message', (ctx: EventContext) => {

@@ -20,6 +20,7 @@ import rhea from 'rhea';
 import { randomUUID } from 'node:crypto';
 import type { FeedbackRecord } from '../../core/types.js';
 import { grantsService } from '../core/auth.js';
+import type { Grant } from '../core/auth.js';
 import type { C2dConsumer, Settlement } from '../core/c2d-queue.js';
 import type { HubErrorCode } from '../core/errors.js';
 import type { FeedbackReader } from '../core/feedback-queue.js';
@@ -27,7 +28,6 @@ import type { HubCore } from '../core/hub-core.js';
 import type { LockedMessage } from '../core/model.js';
 import { deviceOfAddress, fromServiceMessage, toDeviceMessage } from './convert.js';
 import type { Link } from './convert.js';
-import type { AmqpConnectionState } from './server.js';
 
 export type Outcome = 'accepted' | 'released' | 'rejected' | 'modified';
 
@@ -36,7 +36,8 @@ export interface LinkRoute {
   needs: string;
   /** The device a device link is for: a client certificate on the connection may authenticate it (X.509). */
   deviceId?: string;
-  authorized(state: AmqpConnectionState, nowMs: number): boolean;
+  /** Do the grants the connection holds give what the link needs? */
+  authorized(grants: Iterable<Grant>, nowMs: number): boolean;
   opened(): void;
   closed(): void;
   message?(message: Message, delivery: Delivery): void;
@@ -57,8 +58,7 @@ const CONDITIONS: Record<HubErrorCode, string> = {
   StorageUnavailable: 'amqp:internal-error',
 };
 
-const serviceGranted = (state: AmqpConnectionState, nowMs: number): boolean =>
-  [...state.grants.values()].some((g) => grantsService(g, 'ServiceConnect', nowMs));
+const serviceGranted = (grants: Iterable<Grant>, nowMs: number): boolean => [...grants].some((g) => grantsService(g, 'ServiceConnect', nowMs));
 
 /**
  * What every link of one device starts from: it needs DeviceConnect for the device (a token on the connection
@@ -68,7 +68,7 @@ function deviceLink(core: HubCore, deviceId: string): LinkRoute {
   return {
     needs: `DeviceConnect for device '${deviceId}'`,
     deviceId,
-    authorized: (state, nowMs) => core.deviceAllowed(deviceId, state.grants.values(), nowMs),
+    authorized: (grants, nowMs) => core.deviceAllowed(deviceId, grants, nowMs),
     opened: () => undefined,
     closed: () => undefined,
   };

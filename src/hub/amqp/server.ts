@@ -1,10 +1,14 @@
 /**
- * AMQP 1.0 on rhea, as IoT Hub serves it, one part per connection: SASL or none (`sasl.ts`), claims-based
- * security (`$cbs` put-token, `cbs.ts`), and links routed by address (`links.ts`). A link is attached only
- * when a token on its connection grants what it needs; otherwise it is refused with
+ * AMQP 1.0 on rhea, as IoT Hub serves it, per connection: SASL or none (`sasl.ts`), claims-based security
+ * (`$cbs` put-token and the grants a connection holds, `cbs.ts`), and links routed by address (`links.ts`).
+ * A link is attached only when a grant on its connection gives what it needs; otherwise it is refused with
  * `amqp:unauthorized-access`. A token that expires without being renewed ends the connection. An X.509
  * device puts no token: the client certificate of its TLS connection authorises links for the device their
  * address names.
+ *
+ * Every ATTACH reply also carries a max-message-size (1 MiB, what IoT Hub's gateway announces): the C SDK
+ * logs an error for each attach without one. The size limits themselves are checked per message (a C2D
+ * message over 64 KB is rejected with `amqp:link:message-size-exceeded`, as IoT Hub does).
  *
  * Every ATTACH reply echoes the peer's termini (uAMQP and Qpid Proton read a missing one as a refusal); a
  * refused link gets an attach with a null terminus on the hub's side, then a detach with the error
@@ -14,25 +18,22 @@ import type { Connection, ConnectionOptions, Delivery, EventContext, Message, Re
 import rhea from 'rhea';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
-import type { Grant } from '../core/auth.js';
 import type { HubCore } from '../core/hub-core.js';
 import { peerCertificateOf } from '../device-certificates.js';
-import { CBS_ADDRESS, cbsReply, putToken } from './cbs.js';
+import { CBS_ADDRESS, ConnectionGrants } from './cbs.js';
 import { linkAddress } from './convert.js';
 import type { Link } from './convert.js';
 import { routeLink } from './links.js';
 import type { LinkRoute } from './links.js';
 import { containerMechanisms, useMechanisms } from './sasl.js';
 
+/** The largest message the hub's links announce in their ATTACH (IoT Hub's gateway announces 1 MiB). */
+export const LINK_MAX_MESSAGE_SIZE = 1024 * 1024;
+
 /** What one AMQP connection has proved, and what it holds open. */
-export interface AmqpConnectionState {
-  /** Grants by token resource: a new put-token for the same resource replaces the old one. */
-  grants: Map<string, Grant>;
-  cbsSenders: Sender[];
+interface AmqpConnectionState {
+  grants: ConnectionGrants;
   routes: Map<Link, LinkRoute>;
-  /** Devices this connection has a token for, each registered as present (ends the connection on delete). */
-  devices: Map<string, () => void>;
-  expiryTimer?: NodeJS.Timeout;
   /** `amqp#3`, for log lines. */
   label: string;
   /** The TLS connection it came on (for WebSockets, the one upgraded), whose client certificate may authenticate a device. */
@@ -62,58 +63,14 @@ export function createAmqpServer(core: HubCore): AmqpServer {
   const stateOf = (connection: Connection): AmqpConnectionState => {
     let state = states.get(connection);
     if (!state) {
-      state = { grants: new Map(), cbsSenders: [], routes: new Map(), devices: new Map(), label: `amqp#${++nextId}` };
+      const label = `amqp#${++nextId}`;
+      const routes = new Map<Link, LinkRoute>();
+      const linksAuthorized = (nowMs: number): boolean => [...routes.values()].every((route) => route.authorized(grants.values(), nowMs));
+      const grants: ConnectionGrants = new ConnectionGrants(core, label, linksAuthorized, () => closeSocketOf(connection));
+      state = { grants, routes, label };
       states.set(connection, state);
     }
     return state;
-  };
-
-  /** Drops expired grants; ends the connection if a link it holds lost its authority. */
-  const enforceExpiry = (connection: Connection): void => {
-    const state = stateOf(connection);
-    clearTimeout(state.expiryTimer);
-    const now = Date.now();
-    for (const [resource, grant] of state.grants) if (grant.expiresAtMs <= now) state.grants.delete(resource);
-    for (const route of state.routes.values()) {
-      if (!route.authorized(state, now)) {
-        core.log(`${state.label}: token expired and was not renewed; closing the connection`);
-        closeSocketOf(connection);
-        return;
-      }
-    }
-    const next = Math.min(...[...state.grants.values()].map((g) => g.expiresAtMs));
-    if (Number.isFinite(next)) {
-      state.expiryTimer = setTimeout(() => enforceExpiry(connection), Math.min(next - now + 10, 2 ** 31 - 1));
-      state.expiryTimer.unref();
-    }
-  };
-
-  /** The connection holds `grant` (from a put-token or SASL PLAIN) until it expires. */
-  const admit = (connection: Connection, grant: Grant): void => {
-    const state = stateOf(connection);
-    state.grants.set(grant.resource.toLowerCase(), grant);
-    const deviceId = grant.deviceId;
-    if (deviceId !== undefined && !state.devices.has(deviceId)) {
-      // From its first token on, the connection is this device's: deleting or disabling the device ends it.
-      state.devices.set(
-        deviceId,
-        core.connected(deviceId, () => {
-          core.log(`${state.label}: device '${deviceId}' was deleted or disabled; closing its connection`);
-          closeSocketOf(connection);
-        }),
-      );
-    }
-    enforceExpiry(connection);
-  };
-
-  const answerCbs = (context: EventContext): void => {
-    const state = stateOf(context.connection);
-    const request = context.message as Message;
-    const { status, description, grant } = putToken(core, request);
-    if (grant) admit(context.connection, grant);
-    else core.log(`${state.label}: $cbs request refused: ${description}`);
-    state.cbsSenders.find((s) => s.is_open())?.send(cbsReply(request, status, description));
-    context.delivery?.accept();
   };
 
   /** Attach with the hub's terminus null, then detach with the error: every AMQP library reads that as refused. */
@@ -137,7 +94,7 @@ export function createAmqpServer(core: HubCore): AmqpServer {
     const address = linkAddress(sender);
     if (address === CBS_ADDRESS) {
       echoTermini(sender, 'both');
-      stateOf(sender.connection).cbsSenders.push(sender);
+      stateOf(sender.connection).grants.addReplyLink(sender);
       return;
     }
     attachRoute(sender, address);
@@ -147,7 +104,7 @@ export function createAmqpServer(core: HubCore): AmqpServer {
     const state = stateOf(link.connection);
     const route = routeLink(core, link, address);
     if (typeof route === 'string') return refuse(link, 'amqp:not-found', route);
-    if (!route.authorized(state, Date.now())) {
+    if (!route.authorized(state.grants.values(), Date.now())) {
       // An X.509 device: no token, its certificate authorises links for the device the address names.
       const peer = route.deviceId === undefined ? undefined : peerCertificateOf(state.tlsSocket);
       if (!peer || route.deviceId === undefined) {
@@ -155,8 +112,8 @@ export function createAmqpServer(core: HubCore): AmqpServer {
       }
       const result = core.authenticate({ deviceId: route.deviceId, certificate: peer });
       if (!result.ok) return refuse(link, 'amqp:unauthorized-access', result.reason);
-      admit(link.connection, result.grant);
-      if (!route.authorized(state, Date.now())) return refuse(link, 'amqp:unauthorized-access', `The certificate does not grant ${route.needs}.`);
+      state.grants.admit(result.grant);
+      if (!route.authorized(state.grants.values(), Date.now())) return refuse(link, 'amqp:unauthorized-access', `The certificate does not grant ${route.needs}.`);
     }
     echoTermini(link, 'both');
     state.routes.set(link, route);
@@ -165,7 +122,7 @@ export function createAmqpServer(core: HubCore): AmqpServer {
 
   container.on('message', (context: EventContext) => {
     const receiver = context.receiver as Receiver;
-    if (linkAddress(receiver) === CBS_ADDRESS) return answerCbs(context);
+    if (linkAddress(receiver) === CBS_ADDRESS) return stateOf(context.connection).grants.answer(context.message as Message, context.delivery);
     const route = stateOf(context.connection).routes.get(receiver);
     if (route?.message) route.message(context.message as Message, context.delivery as Delivery);
     else (context.delivery as Delivery).reject({ condition: 'amqp:not-allowed', description: 'This link does not take messages.' });
@@ -196,11 +153,9 @@ export function createAmqpServer(core: HubCore): AmqpServer {
     const connection = context.connection;
     open.delete(connection);
     const state = stateOf(connection);
-    clearTimeout(state.expiryTimer);
+    state.grants.close();
     for (const route of state.routes.values()) route.closed();
     state.routes.clear();
-    for (const leave of state.devices.values()) leave();
-    state.devices.clear();
   };
   container.on('connection_open', (context: EventContext) => {
     open.add(context.connection);
@@ -224,7 +179,7 @@ export function createAmqpServer(core: HubCore): AmqpServer {
       if (tls) stateOf(connection).tlsSocket = tls;
       const label = stateOf(connection).label;
       const client = `${label} (${remote ?? remoteOf(socket) ?? 'client'})`;
-      useMechanisms(core, connection, socket, { label: client, admit: (grant) => admit(connection, grant) });
+      useMechanisms(core, connection, socket, { label: client, admit: (grant) => stateOf(connection).grants.admit(grant) });
       // rhea notices a peer's end, not a socket the hub closed itself: release the links either way.
       socket.once('close', () => dropConnection({ connection }));
       socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -245,14 +200,19 @@ function remoteOf(socket: Duplex): string | undefined {
 }
 
 interface RemoteTermini {
+  local: { attach: { max_message_size?: number } };
   remote: { attach?: { source?: { address?: string }; target?: { address?: string } } };
   set_source(fields: object): void;
   set_target(fields: object): void;
 }
 
-/** Puts the peer's termini (their addresses) in the hub's ATTACH reply; `except` stays null (a refusal). */
+/**
+ * Puts the peer's termini (their addresses) in the hub's ATTACH reply, `except` staying null (a refusal),
+ * and the hub's max-message-size.
+ */
 function echoTermini(link: Link, except: 'source' | 'target' | 'both'): void {
   const l = link as unknown as RemoteTermini;
+  l.local.attach.max_message_size = LINK_MAX_MESSAGE_SIZE;
   const attach = l.remote.attach;
   const copy = (terminus: { address?: string }): object => (terminus.address === undefined ? {} : { address: terminus.address });
   if (except !== 'source' && attach?.source) l.set_source(copy(attach.source));
