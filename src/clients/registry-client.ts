@@ -17,7 +17,8 @@ import { HubAgent, caBundle } from './trust.js';
 import type { DeviceInfo, NewDeviceAuth, RegistrySide } from './types.js';
 
 const require = createRequire(import.meta.url);
-const iothub = require('azure-iothub') as typeof import('azure-iothub');
+// The registry module, not the SDK's index (which also loads the digital twin client's REST stack): service-client.ts.
+const { Registry } = require('azure-iothub/dist/registry.js') as typeof import('azure-iothub/dist/registry.js');
 
 const API_VERSION = '2021-04-12';
 
@@ -61,7 +62,7 @@ export class RegistryClient implements RegistrySide {
     this.cs = parseServiceConnectionString(options.connectionString);
     const ca = caBundle(options.ca);
     this.agent = new HubAgent(ca ? { ca } : {});
-    this.registry = iothub.Registry.fromConnectionString(options.connectionString);
+    this.registry = Registry.fromConnectionString(options.connectionString);
     // The constructor installs its own agent; replace it with ours (CA, host:port).
     (this.registry as unknown as { _restApiClient: { setOptions(o: unknown): void } })._restApiClient.setOptions({ http: { agent: this.agent } });
   }

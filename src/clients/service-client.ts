@@ -21,7 +21,10 @@ import { caBundle, probeTls } from './trust.js';
 import type { FeedbackBatch, LinkState, OutgoingMessage, SendResult, ServiceSide } from './types.js';
 
 const require = createRequire(import.meta.url);
-const iothub = require('azure-iothub') as typeof import('azure-iothub');
+// The SDK's modules we use, not its index: that also loads the digital twin client (@azure/ms-rest-js,
+// node-fetch, xml2js, mime-db: some 140 modules no command here runs), a third of a command's start-up.
+const { Client: SdkClientClass } = require('azure-iothub/dist/client.js') as typeof import('azure-iothub/dist/client.js');
+const { Amqp: ServiceAmqpClass } = require('azure-iothub/dist/amqp.js') as typeof import('azure-iothub/dist/amqp.js');
 const { Amqp: CommonAmqp } = require('azure-iothub/dist/common-amqp/amqp.js') as typeof import('azure-iothub/dist/common-amqp/amqp.js');
 const { Message } = require('azure-iothub/dist/common-core/message.js') as typeof import('azure-iothub/dist/common-core/message.js');
 
@@ -67,7 +70,7 @@ function trustedTransport(ca: string | undefined): new (config: unknown) => unkn
       );
     }
   }
-  const ServiceAmqp = iothub.Amqp as unknown as new (config: unknown, base: unknown) => object;
+  const ServiceAmqp = ServiceAmqpClass as unknown as new (config: unknown, base: unknown) => object;
   return class TrustedServiceAmqp extends ServiceAmqp {
     constructor(config: unknown) {
       super(config, new TrustedAmqpBase(true));
@@ -89,7 +92,7 @@ export class ServiceClient implements ServiceSide {
     this.cs = parseServiceConnectionString(options.connectionString);
     this.hostName = this.cs.hostName;
     this.ca = caBundle(options.ca);
-    this.client = iothub.Client.fromConnectionString(options.connectionString, trustedTransport(this.ca) as never);
+    this.client = SdkClientClass.fromConnectionString(options.connectionString, trustedTransport(this.ca) as never);
     this.client.setRetryPolicy(NO_RETRY as never);
     this.client.on('disconnect', () => this.lost('the hub closed the connection'));
   }
