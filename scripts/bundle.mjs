@@ -49,6 +49,24 @@ const lazyStringWidth = {
   },
 };
 
+/**
+ * yoga-layout (Ink's layout engine) carries its WebAssembly as a base64 data: URL, and its Emscripten loader
+ * reads it with fetch() whenever a global fetch exists, as in Node 18+: Node then loads undici, its fetch
+ * implementation, only to decode that URL, before the TUI can draw its first frame. The loader's own
+ * fallback decodes the base64 directly: the bundle always takes it. The build fails if yoga changes that line.
+ */
+const yogaWithoutFetch = {
+  name: 'yoga-without-fetch',
+  setup(b) {
+    b.onLoad({ filter: /node_modules[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, async (args) => {
+      const check = 'function ya(){return w||"function"!=typeof fetch?';
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(check)) throw new Error(`${args.path} no longer has '${check}': review scripts/bundle.mjs (yogaWithoutFetch)`);
+      return { contents: source.replace(check, 'function ya(){return true?'), loader: 'js' };
+    });
+  },
+};
+
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('../dist/cli/chunks', import.meta.url), { recursive: true, force: true });
 
@@ -77,6 +95,6 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   // Bundled CommonJS calls require(); give the ES module one.
   banner: { js: "import { createRequire as __iotC2dCreateRequire } from 'node:module'; const require = __iotC2dCreateRequire(import.meta.url);" },
-  plugins: [lazyStringWidth, noHelpCache],
+  plugins: [lazyStringWidth, noHelpCache, yogaWithoutFetch],
   logLevel: 'warning',
 });
