@@ -14,6 +14,8 @@
  *
  * BENCH_ROUNDS (3), BENCH_LATENCY_MESSAGES (1000), BENCH_THROUGHPUT_MESSAGES (10000), BENCH_TRANSPORT
  * (mqtt; or amqp, http, mqtt-ws, amqp-ws), BENCH_HUB_PROF=1 (a .cpuprofile of the hub in /tmp/prof).
+ * BENCH_HUB_BEFORE=<another build's dist/cli/main.js>: that build's hub too, measured in the same rounds right
+ * after this one's (before/after pairs under the same load).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,6 +45,8 @@ const p99 = (values: number[]): number => {
 const load = (): string => loadavg()[0]!.toFixed(2);
 
 interface HubProcess {
+  /** CPU seconds the hub process has used so far (user + system; Linux /proc, else NaN). */
+  cpuSeconds(): number;
   serviceCs: string;
   devices: Record<string, string>;
   ca: string;
@@ -50,9 +54,9 @@ interface HubProcess {
   stop(): Promise<void>;
 }
 
-async function startHubProcess(stateDir: string, deviceIds: string[]): Promise<HubProcess> {
+async function startHubProcess(stateDir: string, deviceIds: string[], cli = CLI): Promise<HubProcess> {
   const prof = process.env.BENCH_HUB_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [];
-  const args = [...prof, CLI, 'hub', '--port', '0', '--state-dir', stateDir, ...deviceIds.flatMap((id) => ['--device', id]), '--json', '--quiet'];
+  const args = [...prof, cli, 'hub', '--port', '0', '--state-dir', stateDir, ...deviceIds.flatMap((id) => ['--device', id]), '--json', '--quiet'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const kill = (): void => void child.kill('SIGKILL');
   process.once('exit', kill);
@@ -67,6 +71,14 @@ async function startHubProcess(stateDir: string, deviceIds: string[]): Promise<H
   });
   const info = JSON.parse(line) as { serviceConnectionString: string; devices: Record<string, string>; caPath: string };
   return {
+    cpuSeconds: () => {
+      try {
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return NaN;
+      }
+    },
     serviceCs: info.serviceConnectionString,
     devices: info.devices,
     ca: readFileSync(info.caPath, 'utf8'),
@@ -177,48 +189,82 @@ interface Round {
   toFeedback: number;
   oneDevice: number;
   fleet: number;
+  /** The hub's CPU time per message (µs) in each case: what the hub costs, whatever else the machine runs. */
+  cpuLatency: number;
+  cpuOneDevice: number;
+  cpuFleet: number;
+}
+
+interface Build {
+  name: string;
+  stateDir: string;
+  hub: HubProcess;
+  rig: Rig;
+  rounds: Round[];
 }
 
 async function main(): Promise<void> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'iot-c2d-bench-'));
   const fleetIds = Array.from({ length: FLEET }, (_, i) => `fleet-${i}`);
-  const hub = await startHubProcess(stateDir, ['bench', ...fleetIds]);
-  const rig = await Rig.open(hub, ['bench', ...fleetIds]);
-  // Warm-up: JIT and connections, on every path measured.
-  await rig.latency('bench', 50, 'warm');
-  await rig.throughput(fleetIds, 500, 50, 'warm-fleet');
+  const clis: Array<[string, string]> = [['this build', CLI], ...(process.env.BENCH_HUB_BEFORE ? [['before', process.env.BENCH_HUB_BEFORE] as [string, string]] : [])];
+  const builds: Build[] = [];
+  for (const [name, cli] of clis) {
+    const stateDir = mkdtempSync(join(tmpdir(), 'iot-c2d-bench-'));
+    const hub = await startHubProcess(stateDir, ['bench', ...fleetIds], cli);
+    const rig = await Rig.open(hub, ['bench', ...fleetIds]);
+    // Warm-up: JIT and connections, on every path measured.
+    await rig.latency('bench', 50, 'warm');
+    await rig.throughput(fleetIds, 500, 50, 'warm-fleet');
+    builds.push({ name, stateDir, hub, rig, rounds: [] });
+  }
 
-  const rounds: Round[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const at = load();
-    const floor = await measureAedesFloor(hub.tlsDir, LATENCY_MESSAGES, THROUGHPUT_MESSAGES, 50);
-    const lat = await rig.latency('bench', LATENCY_MESSAGES, `lat${r}`);
-    const oneDevice = await rig.throughput(['bench'], THROUGHPUT_MESSAGES, 48, `tp${r}`);
-    const fleet = await rig.throughput(fleetIds, THROUGHPUT_MESSAGES, 50, `fleet${r}`);
-    const round: Round = {
-      load: at,
-      floorMedian: median(floor.latencies),
-      floorThroughput: floor.throughput,
-      toDevice: median(lat.toDevice),
-      toDeviceP99: p99(lat.toDevice),
-      toFeedback: median(lat.toFeedback),
-      oneDevice,
-      fleet,
-    };
-    rounds.push(round);
-    console.error(
-      `round ${r + 1}/${ROUNDS} (load ${at}): floor ${round.floorMedian.toFixed(3)} ms ${round.floorThroughput.toFixed(0)} msg/s; hub ${round.toDevice.toFixed(3)} ms (×${(round.toDevice / round.floorMedian).toFixed(2)}), ` +
-        `1 device ${oneDevice.toFixed(0)} msg/s (×${(oneDevice / round.floorThroughput).toFixed(3)}), ${FLEET} devices ${fleet.toFixed(0)} msg/s (×${(fleet / round.floorThroughput).toFixed(3)})`,
-    );
+    const floor = await measureAedesFloor(builds[0]!.hub.tlsDir, LATENCY_MESSAGES, THROUGHPUT_MESSAGES, 50);
+    // Every other round the other build goes first, so neither always follows the floor.
+    for (const { name, rig, rounds, hub } of r % 2 === 0 ? builds : [...builds].reverse()) {
+      /** Runs a case; also returns the hub's CPU time per message (µs) during it. */
+      const withCpu = async <T>(count: number, run: () => Promise<T>): Promise<[T, number]> => {
+        const before = hub.cpuSeconds();
+        const result = await run();
+        return [result, ((hub.cpuSeconds() - before) * 1e6) / count];
+      };
+      const [lat, cpuLatency] = await withCpu(LATENCY_MESSAGES, () => rig.latency('bench', LATENCY_MESSAGES, `lat${r}`));
+      const [oneDevice, cpuOneDevice] = await withCpu(THROUGHPUT_MESSAGES, () => rig.throughput(['bench'], THROUGHPUT_MESSAGES, 48, `tp${r}`));
+      const [fleet, cpuFleet] = await withCpu(THROUGHPUT_MESSAGES, () => rig.throughput(fleetIds, THROUGHPUT_MESSAGES, 50, `fleet${r}`));
+      const round: Round = {
+        load: at,
+        floorMedian: median(floor.latencies),
+        floorThroughput: floor.throughput,
+        toDevice: median(lat.toDevice),
+        toDeviceP99: p99(lat.toDevice),
+        toFeedback: median(lat.toFeedback),
+        oneDevice,
+        fleet,
+        cpuLatency,
+        cpuOneDevice,
+        cpuFleet,
+      };
+      rounds.push(round);
+      console.error(
+        `round ${r + 1}/${ROUNDS} (load ${at}), ${name}: floor ${round.floorMedian.toFixed(3)} ms ${round.floorThroughput.toFixed(0)} msg/s; hub ${round.toDevice.toFixed(3)} ms (×${(round.toDevice / round.floorMedian).toFixed(2)}), ` +
+          `1 device ${oneDevice.toFixed(0)} msg/s (×${(oneDevice / round.floorThroughput).toFixed(3)}), ${FLEET} devices ${fleet.toFixed(0)} msg/s (×${(fleet / round.floorThroughput).toFixed(3)}); ` +
+          `hub CPU per message ${cpuLatency.toFixed(0)} / ${cpuOneDevice.toFixed(0)} / ${cpuFleet.toFixed(0)} µs`,
+      );
+    }
   }
-  await rig.close();
-  await hub.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+  for (const { rig, hub, stateDir } of builds) {
+    await rig.close();
+    await hub.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  for (const { name, rounds } of builds) report(builds.length > 1 ? ` (${name})` : '', rounds);
+}
 
+function report(which: string, rounds: Round[]): void {
   const m = (pick: (r: Round) => number): number => median(rounds.map(pick));
   const ms = (v: number): string => `${v.toFixed(3)} ms`;
   const rate = (v: number): string => `${v.toFixed(0)} msg/s`;
-  console.log(`\nEmbedded hub vs bare aedes over TLS, transport ${TRANSPORT}, Node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z, load ${rounds.map((r) => r.load).join(' / ')} (1-min average at each round's start); medians of ${ROUNDS} rounds`);
+  console.log(`\nEmbedded hub${which} vs bare aedes over TLS, transport ${TRANSPORT}, Node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z, load ${rounds.map((r) => r.load).join(' / ')} (1-min average at each round's start); medians of ${ROUNDS} rounds`);
   console.log('| measure | hub | yardstick (bare aedes, same round) | ratio | target |');
   console.log('|---|---|---|---|---|');
   console.log(`| send → device, median of ${LATENCY_MESSAGES} sequential | ${ms(m((r) => r.toDevice))} | ${ms(m((r) => r.floorMedian))} | ×${m((r) => r.toDevice / r.floorMedian).toFixed(2)} | ≤ 1.5 |`);
@@ -226,6 +272,8 @@ async function main(): Promise<void> {
   console.log(`| send → feedback, median | ${ms(m((r) => r.toFeedback))} | | | |`);
   console.log(`| throughput to 1 device, ${THROUGHPUT_MESSAGES} messages, all feedback received | ${rate(m((r) => r.oneDevice))} | ${rate(m((r) => r.floorThroughput))} (50 in flight) | ×${m((r) => r.oneDevice / r.floorThroughput).toFixed(3)} | ≥ 0.25 |`);
   console.log(`| throughput over ${FLEET} devices, all feedback received | ${rate(m((r) => r.fleet))} | ${rate(m((r) => r.floorThroughput))} (50 in flight) | ×${m((r) => r.fleet / r.floorThroughput).toFixed(3)} | ≥ 0.35 |`);
+  const us = (v: number): string => `${v.toFixed(0)} µs`;
+  console.log(`| hub CPU per message: latency / 1 device / ${FLEET} devices | ${us(m((r) => r.cpuLatency))} / ${us(m((r) => r.cpuOneDevice))} / ${us(m((r) => r.cpuFleet))} | | | |`);
 }
 
 await main();
