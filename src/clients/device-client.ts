@@ -74,7 +74,31 @@ export interface DeviceClientOptions {
   httpPollSeconds?: number;
   /** The device's certificate and private key (PEM), for a connection string with `x509=true`. */
   x509?: { cert: string; key: string };
+  /**
+   * Take at most this many messages (`receive --count`); the hub keeps any further one for the next receiver
+   * (see `stopReceiving`). Default: no limit.
+   */
+  maxMessages?: number;
 }
+
+/** The SDK objects this wrapper reaches into (docs/sdk-notes.md), loosely typed. */
+interface SdkTransport {
+  on(event: 'message', fn: (msg: SdkMessage) => void): void;
+  enableC2D(done: (err?: Error) => void): void;
+  disableC2D(done: (err?: Error) => void): void;
+  /** MQTT: the MqttBase, whose provider makes each mqtt.js client. */
+  _mqtt?: { mqttProvider: { connect(uri: string, options: unknown): MqttJsClient } };
+  /** HTTP: the REST client and the receive policy. */
+  _http?: { buildRequest(method: string, path: string, ...rest: unknown[]): unknown };
+  _opts?: { drain?: boolean };
+}
+
+/** mqtt.js calls `handleMessage` for each QoS 1 PUBLISH and sends the PUBACK when it calls back. */
+interface MqttJsClient {
+  handleMessage(packet: { topic: string }, callback: (err?: Error) => void): void;
+}
+
+const C2D_TOPIC = /^devices\/[^/]+\/messages\/devicebound\//;
 
 export class DeviceClient implements DeviceSide {
   readonly deviceId: string;
@@ -88,6 +112,17 @@ export class DeviceClient implements DeviceSide {
   private readonly unsettled = new Map<number, SdkMessage>();
   private nextId = 1;
   private autoComplete: boolean;
+  /** Messages that arrived before anyone listened: handed to the first listener. */
+  private backlog: Array<{ received: ReceivedMessage; sdk: SdkMessage }> = [];
+  /** Messages taken (MQTT: acknowledged), in arrival order, and how many may be: see stopReceiving. */
+  private taken = 0;
+  private limit: number;
+  /** MQTT: C2D messages the SDK handed over, to match each with the acknowledgement decision made before. */
+  private handedOver = 0;
+  /** HTTP: GETs of the device-bound queue under way, and abandons of messages that came after the stop. */
+  private httpReceives = 0;
+  private readonly httpWaiters: Array<() => void> = [];
+  private readonly returning = new Set<Promise<unknown>>();
   private readonly reconnector = new Reconnector(this.link, () => this.reconnect());
 
   private constructor(private readonly options: DeviceClientOptions) {
@@ -103,6 +138,7 @@ export class DeviceClient implements DeviceSide {
     this.deviceId = this.cs.deviceId;
     this.transport = options.transport ?? 'mqtt';
     this.autoComplete = options.autoComplete ?? true;
+    this.limit = options.maxMessages ?? Infinity;
     this.ca = caBundle(options.ca);
     this.client = this.cs.x509
       ? // fromConnectionString drops GatewayHostName for x509=true (docs/sdk-notes.md): build the provider with it.
@@ -139,10 +175,69 @@ export class DeviceClient implements DeviceSide {
       });
     }
     this.client.on('error', (err: Error) => this.lost(this.explain(err).message));
+    // Messages are taken from the transport, which lives as long as this client: a message the hub sends the
+    // moment a connection opens (MQTT resumes the device's session, subscription included) arrives before
+    // the Client's 'message' listener is back, and the SDK would hand it to no one after acknowledging it.
+    this.sdkTransport.on('message', (msg) => this.received(msg));
+    if (this.transport === 'mqtt' || this.transport === 'mqtt-ws') this.decideMqttAcknowledgements();
+    if (this.transport === 'http') this.countHttpReceives();
   }
 
-  /** The SDK subscribes when a 'message' listener is added, connecting at once if it must: add it only once open. */
-  private readonly onSdkMessage = (msg: SdkMessage): void => this.received(msg);
+  /**
+   * The SDK subscribes when a 'message' listener is added, connecting at once if it must: add it only once
+   * open. It only switches receiving on: messages come from the transport (constructor).
+   */
+  private readonly onSdkMessage = (): void => undefined;
+
+  private get sdkTransport(): SdkTransport {
+    return (this.client as unknown as { _transport: SdkTransport })._transport;
+  }
+
+  /**
+   * mqtt.js acknowledges each QoS 1 PUBLISH as soon as it has emitted it, and over MQTT the acknowledgement
+   * completes the message. Each mqtt.js client the SDK makes gets a `handleMessage` that acknowledges a C2D
+   * message only while this client takes messages; past the limit the PUBLISH stays unacknowledged, and the
+   * hub gives it to the device's next connection when this one closes. (Calling back later instead would
+   * hold up everything mqtt.js reads: it handles one packet at a time.)
+   */
+  private decideMqttAcknowledgements(): void {
+    const base = this.sdkTransport._mqtt;
+    if (!base) return;
+    const provider = base.mqttProvider;
+    base.mqttProvider = {
+      connect: (uri, options) => {
+        const client = provider.connect(uri, options);
+        client.handleMessage = (packet, callback) => {
+          if (!C2D_TOPIC.test(packet.topic)) return callback();
+          // An error makes mqtt.js skip the PUBACK and read on (mqtt/lib/client.js, _handlePublish).
+          if (this.taken >= this.limit) return callback(new Error('not taken: left to the hub for the next receiver'));
+          this.taken += 1;
+          callback();
+        };
+        return client;
+      },
+    };
+  }
+
+  /** Counts the HTTP transport's GETs of the device-bound queue, so that a stop can wait for their answers. */
+  private countHttpReceives(): void {
+    const http = this.sdkTransport._http;
+    if (!http) return;
+    const build = http.buildRequest.bind(http);
+    http.buildRequest = (method, path, ...rest) => {
+      const done = rest.at(-1);
+      if (method !== 'GET' || !path.includes('/messages/devicebound') || typeof done !== 'function') return build(method, path, ...rest);
+      this.httpReceives += 1;
+      return build(method, path, ...rest.slice(0, -1), (...results: unknown[]) => {
+        this.httpReceives -= 1;
+        try {
+          (done as (...r: unknown[]) => void)(...results);
+        } finally {
+          if (this.httpReceives === 0) for (const wake of this.httpWaiters.splice(0)) wake();
+        }
+      });
+    };
+  }
 
   /** Connects and starts receiving; rejects with a ClientError (one sentence) when that fails. */
   static async open(options: DeviceClientOptions): Promise<DeviceClient> {
@@ -171,7 +266,34 @@ export class DeviceClient implements DeviceSide {
 
   onMessage(listener: (message: ReceivedMessage) => void): () => void {
     this.listeners.add(listener);
+    if (this.backlog.length > 0) {
+      queueMicrotask(() => {
+        for (const { received, sdk } of this.backlog.splice(0)) this.dispatch(received, sdk);
+      });
+    }
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Takes no more messages, so that the next receiver of the device gets them at once rather than after the
+   * hub's 60-second lock: over MQTT a PUBLISH that arrives from now on is not acknowledged (the hub gives it
+   * to the next connection when this one closes); over AMQP it stays unsettled (the hub releases it, without
+   * counting a delivery, when the link closes); over HTTP polling stops, and a message already on its way
+   * is abandoned. Resolves when no message is on its way any more. `close()` stops receiving first.
+   */
+  async stopReceiving(): Promise<void> {
+    this.limit = Math.min(this.limit, this.taken);
+    if (this.transport !== 'http') return;
+    this.stopPolling();
+    while (this.httpReceives > 0) await new Promise<void>((wake) => this.httpWaiters.push(wake));
+    await Promise.allSettled([...this.returning]);
+  }
+
+  /** HTTP: no further GET (the SDK's drain chain asks again after each message), no further poll. */
+  private stopPolling(): void {
+    const transport = this.sdkTransport;
+    if (transport._opts) transport._opts.drain = false;
+    transport.disableC2D(() => undefined);
   }
 
   setAutoComplete(on: boolean): void {
@@ -199,6 +321,7 @@ export class DeviceClient implements DeviceSide {
 
   async close(): Promise<void> {
     this.reconnector.stop();
+    await this.stopReceiving();
     this.client.removeAllListeners();
     try {
       await this.client.close();
@@ -259,7 +382,30 @@ export class DeviceClient implements DeviceSide {
     });
   }
 
+  /** Is the message the SDK just handed over one this client takes (see stopReceiving)? */
+  private takes(): boolean {
+    if (this.transport === 'mqtt' || this.transport === 'mqtt-ws') {
+      // The acknowledgement was decided before the SDK emitted the message, in the same order.
+      this.handedOver += 1;
+      return this.handedOver <= this.taken;
+    }
+    if (this.taken >= this.limit) return false;
+    this.taken += 1;
+    if (this.taken >= this.limit && this.transport === 'http') this.stopPolling();
+    return true;
+  }
+
   private received(msg: SdkMessage): void {
+    if (!this.takes()) {
+      // MQTT: not acknowledged; AMQP: left unsettled; both go back when the connection closes. HTTP has
+      // only the abandon to give a message back before its lock times out.
+      if (this.transport === 'http') {
+        const abandon = this.client.abandon(msg).catch(() => undefined);
+        this.returning.add(abandon);
+        void abandon.then(() => this.returning.delete(abandon));
+      }
+      return;
+    }
     const id = this.nextId++;
     const properties: Array<[string, string]> = [];
     const bag = msg.properties as unknown as { count(): number; getItem(i: number): { key: string; value: string } };
@@ -295,6 +441,12 @@ export class DeviceClient implements DeviceSide {
     for (const [key, value] of optional) {
       if (value !== undefined && value !== null && value !== '') (received as unknown as Record<string, unknown>)[key] = String(value);
     }
+    if (this.listeners.size === 0) this.backlog.push({ received, sdk: msg });
+    else this.dispatch(received, msg);
+  }
+
+  private dispatch(received: ReceivedMessage, msg: SdkMessage): void {
+    const id = received.id;
     // Over MQTT the SDK has already acknowledged the message: nothing is left to settle.
     const settleable = this.cannot('reject') === undefined;
     if (settleable) this.unsettled.set(id, msg);

@@ -155,6 +155,7 @@ export const receiveCommand: CommandModule<object, ReceiveArgs> = {
       connectionString: target.connectionString,
       transport: args.transport,
       autoComplete: false,
+      ...(args.count !== undefined ? { maxMessages: args.count } : {}),
       ...(target.ca ? { ca: target.ca } : {}),
       ...(x509 ? { x509 } : {}),
     });
@@ -189,17 +190,8 @@ export const receiveCommand: CommandModule<object, ReceiveArgs> = {
         note('connected again.');
       }
     });
+    // Past --count the client takes no more: the hub keeps them for the next receiver (DeviceClient.stopReceiving).
     device.onMessage((message) => {
-      if (args.count !== undefined && received >= args.count) {
-        // Beyond --count: not printed as received. MQTT has acknowledged it already; others go back to the queue.
-        const id = message.messageId ?? '(no id)';
-        if (isMqtt(args.transport)) note(`message ${id} arrived after --count ${args.count} was reached; MQTT acknowledged it on arrival (the hub counts it completed).`);
-        else {
-          note(`message ${id} arrived after --count ${args.count} was reached: abandoned, back in the queue for the next receiver.`);
-          device.settle(message.id, 'abandon').catch(() => undefined);
-        }
-        return;
-      }
       received += 1;
       const n = received;
       device.settle(message.id, settle).then(
