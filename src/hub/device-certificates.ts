@@ -8,11 +8,12 @@
  * `UnauthorizedError`. A handshake refusal would reach them as a bare socket error.
  */
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { thumbprintOf } from './core/certificate-check.js';
 import type { PeerCertificate } from './core/certificate-check.js';
+import { makeDirectory } from '../core/make-directory.js';
 
 const peers = new WeakMap<TLSSocket, PeerCertificate | null>();
 
@@ -97,7 +98,7 @@ export async function ensureDeviceTestCa(stateDir: string): Promise<{ certPem: s
   const paths = deviceTestCaPaths(stateDir);
   if (!(existsSync(paths.cert) && existsSync(paths.key))) {
     const ca = await makeDeviceCa('iot-c2d local hub test device CA');
-    mkdirSync(join(stateDir, 'tls'), { recursive: true, mode: 0o700 });
+    makeDirectory(join(stateDir, 'tls'), 0o700);
     writeFileSync(paths.key, ca.keyPem, { mode: 0o600 });
     writeFileSync(paths.cert, ca.certPem);
   }

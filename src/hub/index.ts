@@ -3,7 +3,7 @@
  * returns what clients need to reach it. See docs/architecture.md for how the parts fit.
  */
 import type { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { LIMITS } from '../core/types.js';
 import { formatDeviceConnectionString, formatServiceConnectionString, formatX509DeviceConnectionString } from '../core/connection-string.js';
@@ -24,6 +24,7 @@ import type { TlsListener } from './listener.js';
 import { createMqttServer } from './mqtt/broker.js';
 import { ensureCertificates } from './tls.js';
 import { serveWebSockets } from './websocket.js';
+import { makeDirectory } from '../core/make-directory.js';
 
 export { DEFAULT_PORT, STANDARD_EXTRA_PORTS, defaultStateDir } from './defaults.js';
 export { readHubInstance } from './instance-file.js';
@@ -129,7 +130,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   let presence: HubPresence = { pid: process.pid, owner, port: 0, ports: [], startedAt };
   let claim: Awaited<ReturnType<typeof claimStateDir>>;
   try {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    makeDirectory(stateDir, 0o700);
     if ((statSync(stateDir).mode & 0o777) !== 0o700) chmodSync(stateDir, 0o700);
     // The state directory belongs to one hub at a time: claim it (or learn which live hub holds it) first.
     claim = await claimStateDir(stateDir, () => presence);

@@ -5,9 +5,10 @@
  * `ca.pem` in addition to the system roots; verification is never switched off.
  */
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { makeDirectory } from '../core/make-directory.js';
 
 export interface HubCertificates {
   caPath: string;
@@ -49,7 +50,7 @@ export async function ensureCertificates(stateDir: string, hostNames: readonly s
   const caGood = existsSync(paths.caKey) && stillGood(paths.ca);
   const serverGood = caGood && existsSync(paths.key) && stillGood(paths.cert) && extra.every((h) => names(paths.cert, h));
   if (!serverGood) {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     // Loaded only when certificates are made: it is slow to import, and that happens once per state directory.
     // The default export (module.exports of this CommonJS package): a bundled chunk has no named exports.
     const { generate } = (await import('selfsigned')).default;

@@ -5,7 +5,7 @@
  * X.509 device's certificate and key. Each returns what to show the user (never a key's contents).
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { LIMITS } from '../core/types.js';
@@ -13,6 +13,7 @@ import { feedbackLine, sentLine } from '../clients/records.js';
 import { envFileText } from '../core/env-file.js';
 import { errorText } from './errors.js';
 import type { FeedbackRow, Notice, Overlay } from './state/types.js';
+import { makeDirectory } from '../core/make-directory.js';
 
 /** Writes `iot-c2d-export-<time>.jsonl` into `dir`: a line per message sent in this run, a line per feedback record. */
 export function exportJsonl(rows: Iterable<FeedbackRow>, dir: string): Notice {
@@ -50,7 +51,7 @@ export function writeSecrets(dir: string, strings: { service?: string; device?: 
   const path = join(dir, 'iot-c2d-connection.env');
   try {
     if (text === '') throw new Error('No connection string to write yet.');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirectory(dir, 0o700);
     writeFileSync(path, text, { mode: 0o600 });
     chmodSync(path, 0o600);
     return { kind: 'connection', written: path };

@@ -4,7 +4,7 @@
  * terminal unless --show-keys, and printed in full when stdout is not a terminal.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceInfo, RegistrySide } from '../../clients/types.js';
 import { checkId } from '../../core/iothub-names.js';
@@ -13,6 +13,7 @@ import type { CommonArgs } from '../connection.js';
 import { explainFailure } from '../failures.js';
 import { Output, connectionStringForDisplay, fullKeys, note, printable } from '../output.js';
 import { EXIT, UsageError } from '../usage.js';
+import { usableDirectory } from '../state-dir.js';
 
 interface DeviceArgs extends CommonArgs {
   deviceId: string;
@@ -132,6 +133,8 @@ async function createX509(registry: RegistrySide, args: DeviceArgs, out: Output)
   if (existsSync(paths.cert) || existsSync(paths.key)) {
     throw new UsageError(`${paths.cert} already exists: delete the old certificate and key first, or pick another device id.`);
   }
+  // Before anything is made or registered: the files must have somewhere to go.
+  usableDirectory(dir, 'The directory');
   let ca: { certPem: string; keyPem: string } | undefined;
   let caNote = '';
   if (args.x509 === 'ca') {
@@ -151,7 +154,6 @@ async function createX509(registry: RegistrySide, args: DeviceArgs, out: Output)
     throw new UsageError(`Cannot sign a certificate with --ca-cert/--ca-key (${(err as Error).message}): give the CA's PEM certificate and its matching private key.`);
   }
   const info = await registry.create(args.deviceId, args.x509 === 'ca' ? { type: 'certificateAuthority' } : { type: 'selfSigned', primaryThumbprint: issued.thumbprint });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(paths.key, issued.keyPem, { mode: 0o600 });
   writeFileSync(paths.cert, issued.certPem, { mode: 0o600 });
   chmodSync(paths.key, 0o600);

@@ -3,7 +3,7 @@
  * with no connection strings it starts the embedded hub (or joins the `iot-c2d hub` already running on the
  * state directory) and makes sure `demo-device` exists; with --hub / --device it connects to that hub.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { CommandModule } from 'yargs';
@@ -13,6 +13,8 @@ import { DEFAULT_PORT, defaultStateDir } from '../../hub/defaults.js';
 import type { TuiConnector } from '../../tui/connector.js';
 import { lateConnector } from '../late-connector.js';
 import { UsageError } from '../usage.js';
+import { makeDirectory } from '../../core/make-directory.js';
+import { usableDirectory } from '../state-dir.js';
 
 export interface TuiArgs {
   hub?: string;
@@ -55,7 +57,7 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
     process.removeAllListeners('warning');
     process.on('warning', (warning) => {
       try {
-        mkdirSync(args['state-dir'], { recursive: true });
+        makeDirectory(args['state-dir']);
         appendFileSync(join(args['state-dir'], 'tui.log'), `${new Date().toISOString()} ${warning.name}: ${warning.message}\n`, { mode: 0o600 });
       } catch {
         // Nowhere to write it: dropping a warning beats breaking the screen.
@@ -63,6 +65,8 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
     });
     const serviceCs = args.hub ?? (process.env.IOTHUB_CONNECTION_STRING || undefined);
     const deviceCs = args.device ?? (process.env.IOTHUB_DEVICE_CONNECTION_STRING || undefined);
+    // The embedded hub's state directory: a bad one is said in one line before anything is drawn.
+    if (serviceCs === undefined && deviceCs === undefined) usableDirectory(args['state-dir']);
     // Draw first: Ink loads, the first frame shows both sides connecting, and only then do the embedded hub
     // and the SDKs load and start (bench/README.md, TUI cold start).
     // Ink's "am I in CI" is answered in the bundle (no CI there: this is a terminal); its colours (chalk's

@@ -18,13 +18,13 @@
  * `StateDirError` naming it and saying what to do.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedbackRecord } from '../../core/types.js';
 import { systemClock } from './clock.js';
 import type { Cancel, Clock } from './clock.js';
 import { HubError } from './errors.js';
 import type { DeviceIdentity, QueuedMessage, SharedAccessPolicy } from './model.js';
+import { makeDirectory } from '../../core/make-directory.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,7 +89,7 @@ export class StateDirError extends Error {
 /** A write that failed because of the storage, not of the data: the disk, the file system, the database file. */
 export function isStorageError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^(SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PERM|BUSY|LOCKED)|E(NOSPC|ROFS|ACCES|PERM|IO|FBIG|DQUOT))/.test(code);
+  return typeof code === 'string' && /^(SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PERM|BUSY|LOCKED)|E(NOSPC|ROFS|ACCES|PERM|IO|FBIG|DQUOT|NOENT|NOTDIR))/.test(code);
 }
 
 /** What a storage error means for `dir`, in one sentence that says what to do. */
@@ -97,6 +97,7 @@ export function storageProblem(err: unknown, dir: string): string {
   const code = String((err as { code?: unknown }).code ?? '');
   if (/SQLITE_FULL|ENOSPC|EDQUOT|EFBIG|SQLITE_IOERR_WRITE/.test(code)) return `the state directory ${dir} is full (${code}): free some space there`;
   if (/SQLITE_READONLY|EROFS|EACCES|EPERM|SQLITE_PERM|SQLITE_CANTOPEN/.test(code)) return `the state directory ${dir} cannot be written (${code}): make it writable`;
+  if (/ENOENT|ENOTDIR/.test(code)) return `the state directory ${dir} cannot be created (${code}: ${(err as { path?: string }).path ?? dir} cannot be made there): check the path`;
   if (/SQLITE_CORRUPT|SQLITE_NOTADB/.test(code)) return `${join(dir, 'hub.db')} is damaged (${code}): move it aside (its queued messages are lost)`;
   return `the state directory ${dir} cannot be written (${code || (err as Error).message}): check its disk`;
 }
@@ -137,7 +138,7 @@ export class HubStore {
   ) {
     let opened: Database.Database | undefined;
     try {
-      if (file !== MEMORY) mkdirSync(dir, { recursive: true });
+      if (file !== MEMORY) makeDirectory(dir);
       opened = new Database(file);
       opened.pragma('busy_timeout = 5000');
       tooNew(opened, file);
