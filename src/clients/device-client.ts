@@ -7,8 +7,9 @@
  * this wrapper reports refusals at once and reconnects by itself after a lost connection.
  */
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import type { Client as SdkDeviceClient, Message as SdkMessage } from 'azure-iot-device';
-import { ConnectionStringError, parseDeviceConnectionString } from '../core/connection-string.js';
+import { ConnectionStringError, parseDeviceConnectionString, splitHostPort } from '../core/connection-string.js';
 import type { DeviceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
 import { explain } from './errors.js';
@@ -91,6 +92,8 @@ interface SdkTransport {
   /** HTTP: the REST client and the receive policy. */
   _http?: { buildRequest(method: string, path: string, ...rest: unknown[]): unknown };
   _opts?: { drain?: boolean };
+  /** AMQP: the connection, whose `connect` takes rhea's options in `policyOverride`. */
+  _amqp?: { connect(config: { policyOverride?: Record<string, unknown> }, done: unknown): void };
 }
 
 /** mqtt.js calls `handleMessage` for each QoS 1 PUBLISH and sends the PUBACK when it calls back. */
@@ -181,6 +184,24 @@ export class DeviceClient implements DeviceSide {
     this.sdkTransport.on('message', (msg) => this.received(msg));
     if (this.transport === 'mqtt' || this.transport === 'mqtt-ws') this.decideMqttAcknowledgements();
     if (this.transport === 'http') this.countHttpReceives();
+    if (this.transport === 'amqp' && isIP(this.gatewayHost)) this.noServerNameForIp();
+  }
+
+  /** Where the sockets go: GatewayHostName (or HostName), without a port. */
+  private get gatewayHost(): string {
+    return splitHostPort(this.cs.gatewayHostName ?? this.cs.hostName, 0).host;
+  }
+
+  /**
+   * rhea names the host as the TLS server name, and Node warns (DEP0123, RFC 6066) when it is an IP address
+   * (`HostName=127.0.0.1`, for the C SDK's sake): no server name then. The certificate is still checked
+   * against the address, which the hub's certificate names.
+   */
+  private noServerNameForIp(): void {
+    const amqp = this.sdkTransport._amqp;
+    if (!amqp) return;
+    const connect = amqp.connect.bind(amqp);
+    amqp.connect = (config, done) => connect({ ...config, policyOverride: { ...config.policyOverride, servername: '' } }, done);
   }
 
   /**
@@ -343,6 +364,8 @@ export class DeviceClient implements DeviceSide {
       const options: Record<string, unknown> = this.ca ? { ca: this.ca } : {};
       // X.509: the certificate goes on every TLS connection (for the WebSocket transports, the one upgraded).
       if (this.options.x509) Object.assign(options, { cert: this.options.x509.cert, key: this.options.x509.key });
+      // AMQP over WebSockets (ws 6 names the host as the TLS server name): the agent leaves an IP address out.
+      if (this.transport === 'amqp-ws' && isIP(this.gatewayHost)) options.amqp = { webSocketAgent: new HubAgent(this.ca ? { ca: this.ca } : {}) };
       if (this.transport === 'http') {
         options.http = {
           agent: new HubAgent({ ...(this.ca ? { ca: this.ca } : {}), gateway }),

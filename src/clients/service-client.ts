@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Client as SdkClient } from 'azure-iothub';
 import type { Amqp as AmqpBase } from 'azure-iothub/dist/common-amqp/amqp.js';
 import { parseServiceConnectionString } from '../core/connection-string.js';
@@ -64,7 +65,8 @@ function trustedTransport(ca: string | undefined): new (config: unknown) => unkn
         {
           ...config,
           ...(ca ? { sslOptions: { ...config.sslOptions, ca } } : {}),
-          policyOverride: { ...config.policyOverride, tcp_no_delay: true },
+          // rhea names the host as the TLS server name: none for an IP address (RFC 6066; Node warns, DEP0123).
+          policyOverride: { ...config.policyOverride, tcp_no_delay: true, ...(isIP(new URL(config.uri).hostname) ? { servername: '' } : {}) },
         } as Parameters<AmqpBase['connect']>[0],
         done,
       );
