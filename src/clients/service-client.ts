@@ -88,6 +88,8 @@ export class ServiceClient implements ServiceSide {
   private readonly link = new LinkStateCell();
   private readonly feedbackLink = new LinkStateCell({ status: 'disconnected', reason: 'not started' });
   private feedbackListener: ((batch: FeedbackBatch) => void) | undefined;
+  /** The send that attaches the SDK's C2D link, while it runs (see sdkSend). */
+  private attaching: Promise<void> | undefined;
   private readonly reconnector = new Reconnector(this.link, () => this.connect().then(() => this.attachFeedback()));
 
   private constructor(options: ServiceClientOptions) {
@@ -150,11 +152,37 @@ export class ServiceClient implements ServiceSide {
     if (message.contentEncoding) sdkMessage.contentEncoding = message.contentEncoding as never;
     for (const [key, value] of message.properties) sdkMessage.properties.add(key, value);
     try {
-      await this.client.send(deviceId, sdkMessage);
+      await this.sdkSend(deviceId, sdkMessage);
     } catch (err) {
       throw this.explain(err, deviceId);
     }
     return { messageId, enqueuedMs: Date.now() };
+  }
+
+  /**
+   * The SDK attaches its C2D sender link on the first send of a connection, and every send that starts
+   * before the attach has finished is handed the same link and adds the same 'error' listener to it again
+   * (azure-iothub `amqp.js`, `send`): eleven sends in flight at once made Node warn of a leak
+   * (MaxListenersExceededWarning on SenderLink). So while no link is attached, one send goes alone and the
+   * others wait for it; once attached, sends go out together.
+   */
+  private async sdkSend(deviceId: string, message: InstanceType<typeof Message>): Promise<void> {
+    const transport = (this.client as unknown as { _transport: { _c2dLink?: unknown } })._transport;
+    while (this.attaching) await this.attaching;
+    if (transport._c2dLink) {
+      await this.client.send(deviceId, message);
+      return;
+    }
+    const first = this.client.send(deviceId, message);
+    const settled = first.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.attaching = settled;
+    void settled.then(() => {
+      if (this.attaching === settled) this.attaching = undefined;
+    });
+    await first;
   }
 
   async startFeedback(listener: (batch: FeedbackBatch) => void): Promise<void> {
