@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 
 const sdk = ['azure-iothub', 'azure-iothub/*', 'azure-iot-*', 'azure-iot-*/*'];
 const ui = ['ink', 'ink/*', 'react', 'react/*', 'ink-testing-library'];
+const hubMessage = 'hub/ is the embedded IoT Hub: it never imports the SDK clients, the TUI or the CLI.';
 const hubCoreMessage = 'hub/core/ is the hub behind its facade: no protocol library (aedes, rhea, mqtt-packet, ws, node:net/tls/http/https) and no adapter (hub/mqtt, hub/amqp, hub/http) or other hub file; the adapters call it.';
 const hubEngines = ['aedes', 'aedes/*', 'aedes-*', 'rhea', 'rhea/*', 'better-sqlite3', 'ws', 'selfsigned'];
 
@@ -55,7 +56,7 @@ export default tseslint.config(
   },
   {
     files: ['src/hub/**'],
-    rules: boundary('hub/ is the embedded IoT Hub: it never imports the SDK clients, the TUI or the CLI.', [...sdk, ...ui, 'yargs'], ['clients', 'tui', 'cli']),
+    rules: boundary(hubMessage, [...sdk, ...ui, 'yargs'], ['clients', 'tui', 'cli']),
   },
   {
     // The hub's core (the facade and the state behind it) knows no protocol: the adapters around it do.
@@ -69,6 +70,26 @@ export default tseslint.config(
             { group: [...sdk, ...ui, 'yargs', 'aedes', 'aedes/*', 'aedes-*', 'rhea', 'rhea/*', 'mqtt-packet', 'mqtt-packet/*', 'ws', 'ws/*'], message: hubCoreMessage },
             // Only itself and src/core: no adapter folder (mqtt/, amqp/, http/) nor any other hub file.
             { regex: '^\\.\\./(?!\\.\\./core/)', message: hubCoreMessage },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The protocol adapters reach the core through its facade (hub-core.ts) only, plus its records, errors and
+    // pure auth checks: never the queues, registry, presence, store or clock behind it.
+    files: ['src/hub/mqtt/**', 'src/hub/amqp/**', 'src/hub/http/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: [...sdk, ...ui, 'yargs'], message: hubMessage },
+            ...['clients', 'tui', 'cli'].map((folder) => ({ group: [`**/${folder}/*`, `**/${folder}`], message: hubMessage })),
+            {
+              regex: '^\\.\\./core/(c2d-queue|feedback-queue|registry|presence|store|clock)(\\.js)?$',
+              message: 'An adapter calls the hub core through its facade (core/hub-core.ts, HubCore), not the parts behind it.',
+            },
           ],
         },
       ],

@@ -1,7 +1,7 @@
 /** AMQP 1.0 messages (as rhea decodes them) to and from the hub's C2D messages. */
 import type { Message, Receiver, Sender } from 'rhea';
 import rhea from 'rhea';
-import type { NewMessage } from '../core/c2d-queue.js';
+import type { NewMessage } from '../core/hub-core.js';
 import type { QueuedMessage } from '../core/model.js';
 
 /** AMQP ids may be strings, uuids (16 bytes), numbers or binary; IoT Hub treats them as strings. */

@@ -27,6 +27,11 @@ import { DeviceRegistry, newKey } from './registry.js';
 import type { DeviceInput } from './registry.js';
 import type { HubStore } from './store.js';
 
+// What the adapters hand in and get back, so that they import the facade rather than the parts behind it.
+export type { C2dConsumer, NewMessage, Settlement } from './c2d-queue.js';
+export type { FeedbackReader } from './feedback-queue.js';
+export type { DeviceInput } from './registry.js';
+
 export interface HubCoreOptions {
   /** The host name in tokens and topics (`localhost` for the embedded hub). */
   hostName: string;

@@ -1,8 +1,7 @@
 /** Device identities in the registry REST API's JSON shape, both ways. */
 import { HubError } from '../core/errors.js';
-import type { HubCore } from '../core/hub-core.js';
+import type { DeviceInput, HubCore } from '../core/hub-core.js';
 import type { DeviceAuthType, DeviceIdentity } from '../core/model.js';
-import type { DeviceInput } from '../core/registry.js';
 
 export function deviceJson(core: HubCore, device: DeviceIdentity): Record<string, unknown> {
   return {
