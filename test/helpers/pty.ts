@@ -18,6 +18,8 @@ export interface PtyOptions {
   env?: Record<string, string | undefined>;
   /** Extra node flags (e.g. --cpu-prof for a benchmark). */
   nodeArgs?: string[];
+  /** Another build's dist/cli/main.js (a benchmark's before/after); default: this tree's. */
+  cli?: string;
 }
 
 /** The environment without anything that would point iot-c2d at another hub. */
@@ -49,7 +51,7 @@ export class PtyApp {
     const cols = options.cols ?? 100;
     const rows = options.rows ?? 30;
     this.term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
-    this.proc = pty.spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { name: 'xterm-256color', cols, rows, cwd: options.cwd ?? process.cwd(), env: options.env ?? cleanEnv() });
+    this.proc = pty.spawn(process.execPath, [...(options.nodeArgs ?? []), options.cli ?? CLI, ...args], { name: 'xterm-256color', cols, rows, cwd: options.cwd ?? process.cwd(), env: options.env ?? cleanEnv() });
     this.proc.onData((data) => {
       this.output += data;
       // Ink wraps each frame in synchronized-output marks (BSU … ESU): a screen read inside one is half drawn.
