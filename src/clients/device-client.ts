@@ -32,6 +32,29 @@ function websocketUri(credentials: { gatewayHostName?: string; host: string }): 
 
 type Ctor = new (...args: never[]) => object;
 
+type HttpBase = NonNullable<SdkTransport['_http']>;
+
+/**
+ * azure-iot-http-base's `toMessage` (the HTTP transport's C2D receive) keeps only messageId, to, expiry,
+ * correlationId, iothub-app-* and the ETag (docs/sdk-notes.md): this one also keeps `iothub-userid` as
+ * `userId`, and `iothub-deliverycount` where the AMQP transport leaves the raw message, `transportObj`.
+ */
+function keepHttpSystemHeaders(http: HttpBase): void {
+  const toMessage = http.toMessage.bind(http);
+  http.toMessage = (response, body) => {
+    const msg = toMessage(response, body);
+    const header = (name: string): string | undefined => {
+      const value = response.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const userId = header('iothub-userid');
+    if (userId !== undefined && !msg.userId) msg.userId = userId;
+    const count = Number(header('iothub-deliverycount'));
+    if (Number.isInteger(count) && count >= 0) (msg as { transportObj?: unknown }).transportObj = { delivery_count: count };
+    return msg;
+  };
+}
+
 /** Transport constructors, loaded on demand (each pulls in its protocol stack). */
 function transportCtor(transport: DeviceTransport): unknown {
   switch (transport) {
@@ -90,7 +113,10 @@ interface SdkTransport {
   /** MQTT: the MqttBase, whose provider makes each mqtt.js client. */
   _mqtt?: { mqttProvider: { connect(uri: string, options: unknown): MqttJsClient } };
   /** HTTP: the REST client and the receive policy. */
-  _http?: { buildRequest(method: string, path: string, ...rest: unknown[]): unknown };
+  _http?: {
+    buildRequest(method: string, path: string, ...rest: unknown[]): unknown;
+    toMessage(response: { headers: Record<string, string | string[] | undefined> }, body: unknown): SdkMessage;
+  };
   _opts?: { drain?: boolean };
   /** AMQP: the connection, whose `connect` takes rhea's options in `policyOverride`. */
   _amqp?: { connect(config: { policyOverride?: Record<string, unknown> }, done: unknown): void };
@@ -183,7 +209,10 @@ export class DeviceClient implements DeviceSide {
     // the Client's 'message' listener is back, and the SDK would hand it to no one after acknowledging it.
     this.sdkTransport.on('message', (msg) => this.received(msg));
     if (this.transport === 'mqtt' || this.transport === 'mqtt-ws') this.decideMqttAcknowledgements();
-    if (this.transport === 'http') this.countHttpReceives();
+    if (this.transport === 'http') {
+      this.countHttpReceives();
+      if (this.sdkTransport._http) keepHttpSystemHeaders(this.sdkTransport._http);
+    }
     if (this.transport === 'amqp' && isIP(this.gatewayHost)) this.noServerNameForIp();
   }
 
@@ -442,6 +471,10 @@ export class DeviceClient implements DeviceSide {
       if (key === 'iothub-ack' && msg.ack === undefined) bagAck = String(item.value);
       else properties.push([key, String(item.value)]);
     }
+    // What the SDK's Message leaves out: AMQP's user_id (binary) and header delivery-count, from the raw
+    // message the AMQP transport keeps (`transportObj`; HTTP's headers are put there by keepHttpSystemHeaders).
+    const raw = (msg as { transportObj?: { delivery_count?: unknown; user_id?: unknown } }).transportObj;
+    const rawUserId = Buffer.isBuffer(raw?.user_id) ? raw.user_id.toString('utf8') : typeof raw?.user_id === 'string' ? raw.user_id : undefined;
     const expiry = msg.expiryTimeUtc as unknown;
     const received: ReceivedMessage = {
       id,
@@ -456,7 +489,7 @@ export class DeviceClient implements DeviceSide {
       ['to', msg.to],
       ['contentType', msg.contentType],
       ['contentEncoding', msg.contentEncoding],
-      ['userId', msg.userId],
+      ['userId', msg.userId || rawUserId],
       ['ack', msg.ack ?? bagAck],
       ['lockToken', msg.lockToken],
       ['expiryTimeUtc', expiry instanceof Date || typeof expiry === 'number' ? new Date(expiry).toISOString() : expiry],
@@ -464,6 +497,7 @@ export class DeviceClient implements DeviceSide {
     for (const [key, value] of optional) {
       if (value !== undefined && value !== null && value !== '') (received as unknown as Record<string, unknown>)[key] = String(value);
     }
+    if (typeof raw?.delivery_count === 'number') received.deliveryCount = raw.delivery_count;
     if (this.listeners.size === 0) this.backlog.push({ received, sdk: msg });
     else this.dispatch(received, msg);
   }

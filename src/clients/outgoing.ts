@@ -8,7 +8,7 @@ import type { OutgoingMessage } from './types.js';
 
 /** Bytes counted against the 64 KB limit. */
 export function outgoingSize(message: OutgoingMessage): number {
-  return c2dMessageBytes(message.payload, [message.messageId, message.correlationId, message.contentType, message.contentEncoding, message.ack === 'none' ? undefined : message.ack], message.properties);
+  return c2dMessageBytes(message.payload, [message.messageId, message.correlationId, message.userId, message.contentType, message.contentEncoding, message.ack === 'none' ? undefined : message.ack], message.properties);
 }
 
 /** The first problem with the message, as one sentence, or undefined. */

@@ -19,6 +19,7 @@ export interface SentLine extends PayloadFields {
   enqueuedAt: string;
   ack: AckMode;
   correlationId?: string;
+  userId?: string;
   contentType?: string;
   contentEncoding?: string;
   expiryTimeUtc?: string;
@@ -42,6 +43,8 @@ export interface ReceivedLine extends PayloadFields {
   userId?: string;
   ack?: string;
   lockToken?: string;
+  /** How often the hub delivered it before (AMQP, HTTP). */
+  deliveryCount?: number;
   properties: Record<string, string>;
 }
 
@@ -78,6 +81,7 @@ export function sentLine(deviceId: string, message: OutgoingMessage, result: Sen
     ...payloadFields(message.payload),
   };
   if (message.correlationId) line.correlationId = message.correlationId;
+  if (message.userId) line.userId = message.userId;
   if (message.contentType) line.contentType = message.contentType;
   if (message.contentEncoding) line.contentEncoding = message.contentEncoding;
   if (message.expiryMs !== undefined) line.expiryTimeUtc = iso(message.expiryMs);
@@ -96,6 +100,7 @@ export function receivedLine(deviceId: string, message: ReceivedMessage): Receiv
     const value = message[key];
     if (value !== undefined) line[key] = value;
   }
+  if (message.deliveryCount !== undefined) line.deliveryCount = message.deliveryCount;
   return line;
 }
 

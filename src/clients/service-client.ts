@@ -48,6 +48,26 @@ if (!serviceErrors.cycleBroken) {
   serviceErrors.cycleBroken = true;
 }
 
+/**
+ * azure-iothub 1.16.6's `AmqpMessage.fromMessage` copies every system property of a C2D message into the
+ * AMQP message except `userId` (docs/sdk-notes.md): put it where AMQP carries it, the binary `user_id`
+ * property. The SDK's transport reads `fromMessage` off this class at each send.
+ */
+interface FromMessage {
+  fromMessage(message: { userId?: string }): { user_id?: Buffer };
+  userIdCarried?: true;
+}
+const { AmqpMessage: ServiceAmqpMessage } = require('azure-iothub/dist/common-amqp/amqp_message.js') as { AmqpMessage: FromMessage };
+if (!ServiceAmqpMessage.userIdCarried) {
+  const fromMessage = ServiceAmqpMessage.fromMessage.bind(ServiceAmqpMessage);
+  ServiceAmqpMessage.fromMessage = (message) => {
+    const amqp = fromMessage(message);
+    if (message.userId) amqp.user_id = Buffer.from(message.userId, 'utf8');
+    return amqp;
+  };
+  ServiceAmqpMessage.userIdCarried = true;
+}
+
 const AMQPS_PORT = 5671;
 const NO_RETRY = { shouldRetry: () => false, nextRetryTimeout: () => 0 };
 
@@ -146,6 +166,7 @@ export class ServiceClient implements ServiceSide {
     const sdkMessage = new Message(message.payload);
     sdkMessage.messageId = messageId;
     if (message.correlationId) sdkMessage.correlationId = message.correlationId;
+    if (message.userId) sdkMessage.userId = message.userId;
     if (message.ack !== 'none') sdkMessage.ack = message.ack;
     if (message.expiryMs !== undefined) sdkMessage.expiryTimeUtc = message.expiryMs;
     if (message.contentType) sdkMessage.contentType = message.contentType as never;

@@ -20,6 +20,8 @@ export interface OutgoingMessage {
   /** Blank: a new UUID is used. */
   messageId?: string;
   correlationId?: string;
+  /** The AMQP user-id: who the message is from (IoT Hub sets its own name on messages it makes). */
+  userId?: string;
   properties: Array<[string, string]>;
   ack: AckMode;
   /** Absolute expiry, ms since the epoch. */
@@ -51,6 +53,11 @@ export interface ReceivedMessage {
   /** iothub-ack: a system property over AMQP, lifted out of the MQTT property bag; HTTP does not report it. */
   ack?: string;
   lockToken?: string;
+  /**
+   * How often the hub delivered the message before and it was abandoned (the AMQP header's delivery-count,
+   * HTTP's iothub-deliverycount; an expired lock does not count). Over MQTT there is none.
+   */
+  deliveryCount?: number;
   /** Application properties, in the order received. */
   properties: Array<[string, string]>;
 }

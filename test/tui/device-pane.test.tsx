@@ -56,17 +56,19 @@ describe('Device pane', () => {
       contentEncoding: 'utf-8',
       ack: 'full',
       lockToken: 'lock-1',
+      userId: 'ops',
+      deliveryCount: 2,
       payload: Buffer.from('{"a":[1,2]}'),
       properties: [['colour', 'red']],
     });
     await app.screen('m-1');
     await app.press(KEYS.enter);
     const screen = await app.screen('Custom properties (1)');
-    for (const text of ['correlationId    c-1', 'to               /devices/dev1/messages/deviceBound', 'expiryTimeUtc    2030-01-01T00:00:00.000Z', 'contentType      application/json', 'contentEncoding  utf-8', 'ack              full', 'lockToken        lock-1', 'colour = red']) {
+    for (const text of ['correlationId    c-1', 'to               /devices/dev1/messages/deviceBound', 'expiryTimeUtc    2030-01-01T00:00:00.000Z', 'contentType      application/json', 'contentEncoding  utf-8', 'ack              full', 'lockToken        lock-1', 'userId           ops', 'deliveryCount    2 (abandoned 2 times before)', 'colour = red']) {
       expect(screen).toContain(text);
     }
     // The pretty-printed payload is below: scroll down to it.
-    for (let i = 0; i < 6; i++) await app.press('j');
+    for (let i = 0; i < 8; i++) await app.press('j');
     await app.screen(/"a": \[\s*│\n│\s+1,/);
     await app.press(KEYS.esc);
     await app.screen('following the tail');

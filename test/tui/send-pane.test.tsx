@@ -31,6 +31,8 @@ describe('Send pane', () => {
     await app.type('{"t":21}');
     await tabTo(app, 'Correlation id');
     await app.type('corr-7');
+    await tabTo(app, 'User id');
+    await app.type('ops');
     await tabTo(app, '\\+ add property');
     await app.press(KEYS.enter);
     await app.type('colour=red');
@@ -44,6 +46,7 @@ describe('Send pane', () => {
     expect(deviceId).toBe('dev1');
     expect(message.payload.toString()).toBe('{"t":21}');
     expect(message.correlationId).toBe('corr-7');
+    expect(message.userId).toBe('ops');
     expect(message.properties).toEqual([
       ['colour', 'red'],
       ['size', 'XL'],

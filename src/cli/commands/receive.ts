@@ -108,6 +108,7 @@ function describeMessage(message: ReceivedMessage, n: number, settled: string): 
   const rows: Array<[string, string | undefined]> = [
     ['Data', payloadText(message.payload)],
     ...SYSTEM_PROPERTIES.map((key): [string, string | undefined] => [LABELS[key], message[key]]),
+    ['Delivery count', message.deliveryCount?.toString()],
     ...message.properties.map(([key, value]): [string, string] => ['Property', `${key}=${value}`]),
     ['Settled', settled],
   ];

@@ -31,6 +31,7 @@ interface SendArgs extends CommonArgs {
   file?: string;
   'message-id'?: string;
   'correlation-id'?: string;
+  'user-id'?: string;
   prop?: string[];
   ack?: AckMode;
   expiry?: number;
@@ -105,6 +106,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       .option('file', { type: 'string', describe: 'Read the payload from this file ("-": stdin)' })
       .option('message-id', { type: 'string', describe: 'Message id (default: a new UUID; with --count, <id>-0, <id>-1, ...)' })
       .option('correlation-id', { type: 'string', describe: 'Correlation id' })
+      .option('user-id', { type: 'string', describe: 'User id (AMQP user-id: who the message is from)' })
       .option('prop', { type: 'string', array: true, nargs: 1, describe: 'Custom property key=value (repeatable)' })
       .option('ack', { choices: ACK_MODES, describe: 'Feedback to ask the hub for (default: full with --wait, else none)' })
       .option('expiry', { type: 'number', describe: "Seconds until the message expires (default: the hub's, 1 hour on IoT Hub; at most 2 days)" })
@@ -139,6 +141,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
     const payload = await readPayload(args);
     const template: OutgoingMessage = { payload, properties, ack };
     if (args['correlation-id'] !== undefined) template.correlationId = args['correlation-id'];
+    if (args['user-id'] !== undefined && args['user-id'] !== '') template.userId = args['user-id'];
     if (args['content-type'] !== undefined) template.contentType = args['content-type'];
     if (args['content-encoding'] !== undefined) template.contentEncoding = args['content-encoding'];
     const problem = checkOutgoing({ ...template, messageId: messageIdFor(args, args.count - 1) });

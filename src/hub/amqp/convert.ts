@@ -70,6 +70,8 @@ export function fromServiceMessage(m: Message): Omit<NewMessage, 'deviceId'> & {
 export function toDeviceMessage(message: QueuedMessage, lockToken: string): Message {
   const out: Message = {
     to: `/devices/${message.deviceId}/messages/deviceBound`,
+    // The AMQP header's delivery-count: how often the message was delivered and abandoned before.
+    delivery_count: message.deliveryCount,
     body: rhea.message.data_section(message.body),
     application_properties: { 'iothub-ack': message.ack, ...Object.fromEntries(message.properties) },
     message_annotations: {

@@ -78,6 +78,7 @@ export function detailLines(view: MessageView): string[] {
     '',
     'System properties',
     ...system.filter(([, v]) => v !== undefined).map(([k, v]) => `  ${k.padEnd(16)} ${v}`),
+    ...(m.deliveryCount !== undefined ? [`  ${'deliveryCount'.padEnd(16)} ${m.deliveryCount}${m.deliveryCount > 0 ? ` (abandoned ${m.deliveryCount} time${m.deliveryCount === 1 ? '' : 's'} before)` : ''}`] : []),
     '',
     `Custom properties (${m.properties.length})`,
     ...(m.properties.length ? m.properties.map(([k, v]) => `  ${k} = ${v}`) : ['  (none)']),

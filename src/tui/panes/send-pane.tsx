@@ -82,9 +82,9 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
   const f = (id: FieldId): boolean => s.focus === id;
   const caret = f('payload') ? cursorLine(form.payload, s.cursor) : undefined;
   // The payload being edited gets the rows the screen can spare (3 to 12), to show the lines around the caret.
-  const room = caret ? Math.max(3, Math.min(12, height - 14 - form.properties.length)) : 3;
+  const room = caret ? Math.max(3, Math.min(12, height - 15 - form.properties.length)) : 3;
   const payloadShown = payloadRows(form.payload.split('\n'), caret?.line, room);
-  const used = 13 + Math.max(0, payloadShown.length - 1) + form.properties.length;
+  const used = 14 + Math.max(0, payloadShown.length - 1) + form.properties.length;
   const recentRoom = Math.max(0, height - used - 1);
   if (!state.service.configured) {
     return (
@@ -114,6 +114,7 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
       ))}
       <Field label="Message id" value={form.messageId} placeholder="(blank: a new UUID each send)" focused={f('messageId')} cursor={s.cursor} check={checks.messageId} width={width} />
       <Field label="Correlation id" value={form.correlationId} focused={f('correlationId')} cursor={s.cursor} check={checks.correlationId} width={width} />
+      <Field label="User id" value={form.userId} placeholder="(none)" focused={f('userId')} cursor={s.cursor} check={checks.userId} width={width} />
       {form.properties.map((p, i) => (
         <Field key={`prop${i}`} label={`Property ${i + 1}`} value={p} placeholder="key=value" focused={f(`prop:${i}`)} cursor={s.cursor} check={checks[`prop:${i}`]} width={width} />
       ))}

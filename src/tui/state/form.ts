@@ -15,6 +15,8 @@ export interface Form {
   payload: string;
   messageId: string;
   correlationId: string;
+  /** The AMQP user-id (who the message is from); blank: none. */
+  userId: string;
   /** One `key=value` text per row. */
   properties: string[];
   ack: AckMode;
@@ -27,11 +29,11 @@ export interface Form {
   rate: string;
 }
 
-export type TextField = 'deviceId' | 'payload' | 'messageId' | 'correlationId' | 'expiry' | 'contentType' | 'contentEncoding' | 'repeat' | 'rate';
+export type TextField = 'deviceId' | 'payload' | 'messageId' | 'correlationId' | 'userId' | 'expiry' | 'contentType' | 'contentEncoding' | 'repeat' | 'rate';
 export type FieldId = TextField | `prop:${number}` | 'addProperty' | 'ack' | 'send';
 
 export function emptyForm(deviceId = ''): Form {
-  return { deviceId, payload: '', messageId: '', correlationId: '', properties: [], ack: 'full', expiry: '', contentType: '', contentEncoding: '', repeat: '1', rate: '100' };
+  return { deviceId, payload: '', messageId: '', correlationId: '', userId: '', properties: [], ack: 'full', expiry: '', contentType: '', contentEncoding: '', repeat: '1', rate: '100' };
 }
 
 /** Tab order. */
@@ -41,6 +43,7 @@ export function fieldOrder(form: Form): FieldId[] {
     'payload',
     'messageId',
     'correlationId',
+    'userId',
     ...form.properties.map((_, i) => `prop:${i}` as const),
     'addProperty',
     'ack',
@@ -150,6 +153,7 @@ function draftMessage(form: Form, payload: Buffer, messageId: string): OutgoingM
     ack: form.ack,
   };
   if (form.correlationId) message.correlationId = form.correlationId;
+  if (form.userId) message.userId = form.userId;
   if (form.contentType) message.contentType = form.contentType;
   if (form.contentEncoding) message.contentEncoding = form.contentEncoding;
   return message;
