@@ -151,6 +151,15 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     return [...givenCas, ...testCa];
   };
 
+  // Client certificates are asked for only once some device may present one: a SAS-only hub never asks.
+  const servers: TlsListener[] = [];
+  let askingForCertificates = false;
+  const askForCertificates = (): void => {
+    if (askingForCertificates) return;
+    askingForCertificates = true;
+    for (const listener of servers) listener.askForClientCertificates(true);
+  };
+
   let certificates;
   let store: HubStore | undefined;
   let core: HubCore;
@@ -161,6 +170,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
       hostName,
       deviceCas,
       log,
+      onCertificateDevice: askForCertificates,
       ...(options.feedbackDelayMs === undefined ? {} : { feedbackDelayMs: options.feedbackDelayMs }),
       ...(options.maxDeliveryCount === undefined ? {} : { maxDeliveryCount: options.maxDeliveryCount }),
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
@@ -172,6 +182,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     throw unusable(err, stateDir);
   }
   const policies = core.policies();
+  if (deviceCas().length > 0 || core.hasCertificateDevices()) askForCertificates();
 
   const mqtt = await createMqttServer(core);
   const amqp = createAmqpServer(core);
@@ -179,7 +190,6 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const wss = serveWebSockets(http.server, { mqtt: mqtt.handle, amqp: amqp.handle }, log);
   const handlers = { mqtt: mqtt.handle, amqp: amqp.handle, http: http.handle };
 
-  const servers: TlsListener[] = [];
   const ports: number[] = [];
   const bind = options.bind ?? '127.0.0.1';
   const wanted = [options.port ?? DEFAULT_PORT, ...(options.extraPorts ?? []), ...(options.standardPorts ? STANDARD_EXTRA_PORTS : [])];
@@ -188,12 +198,14 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     for (const want of wanted) {
       trying = want;
       const listener = createTlsServer(certificates, handlers, log);
+      listener.askForClientCertificates(askingForCertificates);
       const port = await listen(listener.server, want, bind);
       servers.push(listener);
       ports.push(port);
       if (bind === '127.0.0.1') {
         // Also answer on ::1 where the machine has it, since "localhost" may resolve there first.
         const v6 = createTlsServer(certificates, handlers, log);
+        v6.askForClientCertificates(askingForCertificates);
         await listen(v6.server, port, '::1').then(
           () => servers.push(v6),
           () => undefined,

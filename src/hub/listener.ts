@@ -31,10 +31,16 @@ export interface TlsListener {
   server: Server;
   /** Ends every connection still open, whatever stage it is in. */
   destroyConnections(): void;
+  /**
+   * From the next handshake on, ask each client for a certificate (the hub has X.509 devices or device CAs),
+   * or not (the default: a SAS-only hub never asks). Node reads `requestCert` and `rejectUnauthorized` off
+   * the server for each connection it accepts (`tlsConnectionListener` in Node 20's lib/_tls_wrap.js).
+   */
+  askForClientCertificates(on: boolean): void;
 }
 
 /**
- * SERVER-side options: ask each client for a certificate, and finish the handshake whether it presents none
+ * SERVER-side options, while the hub has X.509 devices: ask each client for a certificate, and finish the handshake whether it presents none
  * (services, SAS devices) or one that chains to no CA Node knows (X.509 devices: self-signed, or signed by a
  * CA registered with the hub). Each transport then authorises the certificate after the handshake, for the
  * device it names (device-certificates.ts), as IoT Hub does; a handshake refusal would reach the SDK as a
@@ -58,7 +64,6 @@ export function createTlsServer(tls: { certPem: string; keyPem: string }, handle
     key: tls.keyPem,
     noDelay: true,
     minVersion: 'TLSv1.2',
-    ...CLIENT_CERTIFICATE_REQUESTED_AND_CHECKED_AFTER_HANDSHAKE,
   });
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
@@ -97,6 +102,9 @@ export function createTlsServer(tls: { certPem: string; keyPem: string }, handle
     server,
     destroyConnections: () => {
       for (const socket of sockets) socket.destroy();
+    },
+    askForClientCertificates: (on) => {
+      Object.assign(server, on ? CLIENT_CERTIFICATE_REQUESTED_AND_CHECKED_AFTER_HANDSHAKE : { requestCert: false, rejectUnauthorized: true });
     },
   };
 }

@@ -47,6 +47,8 @@ export interface HubCoreOptions {
   deviceCas?: () => readonly X509Certificate[];
   /** One line per event worth a log entry; never a key or a token. */
   log?: (line: string) => void;
+  /** A device that authenticates with a certificate was created, or updated to do so (the TLS server then asks for one). */
+  onCertificateDevice?: () => void;
   /** The time, and deferred work (the store's too, given to it apart): the system's unless a test injects one. */
   clock?: Clock;
 }
@@ -65,6 +67,7 @@ export class HubCore {
   private readonly presence = new Presence();
   private readonly sharedAccessPolicies: readonly SharedAccessPolicy[];
   private readonly clock: Clock;
+  private readonly onCertificateDevice: () => void;
 
   /** Opens the core on `store`, giving a new store IoT Hub's default policies (with fresh keys). */
   constructor(
@@ -74,6 +77,7 @@ export class HubCore {
     this.hostName = options.hostName;
     this.log = options.log ?? (() => undefined);
     this.clock = options.clock ?? systemClock;
+    this.onCertificateDevice = options.onCertificateDevice ?? (() => undefined);
     if (store.policies().length === 0) {
       for (const policy of DEFAULT_POLICIES) store.putPolicy({ ...policy, primaryKey: newKey(), secondaryKey: newKey() });
     }
@@ -119,12 +123,17 @@ export class HubCore {
 
   /** Creates a device (keys left empty are generated). */
   createDevice(input: DeviceInput): DeviceIdentity {
-    return this.enforceStatus(this.registry.create(input));
+    return this.certificateDevice(this.enforceStatus(this.registry.create(input)));
   }
 
   /** Updates a device (`ifMatch`: the etag last seen, or `*`); disabling it ends its connections. */
   updateDevice(input: DeviceInput, ifMatch: string): DeviceIdentity {
-    return this.enforceStatus(this.registry.update(input, ifMatch));
+    return this.certificateDevice(this.enforceStatus(this.registry.update(input, ifMatch)));
+  }
+
+  /** Does any device authenticate with a certificate (X.509 self-signed or CA-signed)? */
+  hasCertificateDevices(): boolean {
+    return this.registry.list().some((device) => device.authType !== 'sas');
   }
 
   /** Creates the device if missing and returns it. */
@@ -244,6 +253,11 @@ export class HubCore {
   close(): void {
     this.feedback.close();
     this.store.close();
+  }
+
+  private certificateDevice(device: DeviceIdentity): DeviceIdentity {
+    if (device.authType !== 'sas') this.onCertificateDevice();
+    return device;
   }
 
   private enforceStatus(device: DeviceIdentity): DeviceIdentity {
