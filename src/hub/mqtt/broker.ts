@@ -128,10 +128,19 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
     done(Object.assign(new Error(reason), { returnCode }), null);
   };
 
+  /** Clients that connected with CleanSession 1 (see preConnect). */
+  const cleanSessions = new WeakSet<Client>();
+  // aedes-persistence 11 returns a promise (its types still describe a callback).
+  const dropSubscriptions = (client: Client): Promise<void> =>
+    (persistence as unknown as { cleanSubscriptions(c: { id: string }): Promise<void> }).cleanSubscriptions({ id: client.id });
+
   const broker = await Aedes.createBroker({
     persistence,
-    // Keep sessions non-clean so aedes reports packet ids through the persistence above.
-    preConnect: (_client, packet, done) => {
+    // Keep sessions non-clean so aedes reports packet ids through the persistence above. A client that asked
+    // for a clean session still gets one, as on IoT Hub: what an earlier session subscribed is dropped once
+    // the client is let in (below), and what this one subscribes goes when it closes.
+    preConnect: (client, packet, done) => {
+      if (packet.clean) cleanSessions.add(client);
       packet.clean = false;
       done(null, true);
     },
@@ -145,7 +154,11 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
       if (!result.ok) return refuse(client, result.reason, 5, done);
       if (!grantsDevice(result.grant, who.deviceId)) return refuse(client, `the token does not let "${who.deviceId}" connect`, 5, done);
       sessions.set(client, { deviceId: who.deviceId, expiresAtMs: result.grant.expiresAtMs });
-      done(null, true);
+      if (!cleanSessions.has(client)) return done(null, true);
+      dropSubscriptions(client).then(
+        () => done(null, true),
+        (err: Error) => refuse(client, `its earlier session could not be cleared (${err.message})`, 3, done),
+      );
     },
     authorizeSubscribe: (client, sub, done) => {
       const session = sessions.get(client);
@@ -213,6 +226,7 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
   });
 
   broker.on('clientDisconnect', (client: Client) => {
+    if (cleanSessions.has(client)) dropSubscriptions(client).catch(() => undefined);
     const session = sessions.get(client);
     if (!session) return;
     stopDelivery(session);
