@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// npm run test:interop: Microsoft's Python SDKs (azure-iot-device, azure-iot-hub) and C SDK (azure-iot-sdk-c)
-// against the embedded hub, unmodified, with TLS verification on. Prints one PASS/FAIL/SKIP line per case and
+// npm run test:interop: Microsoft's Python SDKs (azure-iot-device, azure-iot-hub) and C SDK (azure-iot-sdk-c),
+// and Debian's mosquitto_sub (mosquitto-clients) as a device that is no SDK at all, against the embedded hub,
+// unmodified, with TLS verification on. Prints one PASS/FAIL/SKIP line per case and
 // "N passed, N failed"; exits 0 only when every case that ran passed. Not part of `npm test` or CI: it needs the
 // SDKs' source (README.md, "Interop with Microsoft's SDKs", says where to get them):
 //
@@ -236,7 +237,7 @@ async function main() {
   }
 
   console.log(`logs: ${logs}`);
-  const pyStateDir = await startHub('Python', ['py-backend', ...pyTransports.map((t) => `py-${t}`)], []);
+  const pyStateDir = await startHub('Python', ['py-backend', 'mosquitto', ...pyTransports.map((t) => `py-${t}`)], []);
 
   // One trust bundle: the system CAs plus the hub's CA.
   const certifi = spawnSync(config.python, ['-c', 'import certifi; print(certifi.where())'], { encoding: 'utf8' });
@@ -323,6 +324,57 @@ async function main() {
       }
     });
   }
+
+  // A device that is no SDK at all: Debian's mosquitto_sub (CleanSession 1, a SAS token as the password).
+  const mosquitto = spawnSync('mosquitto_sub', ['--help'], { encoding: 'utf8' }).error ? 'mosquitto_sub not found (apt-get install mosquitto-clients)' : '';
+  await testCase('mosquitto_sub as a device (SAS password, CleanSession 1): receives C2D messages with ids and properties; Success feedback', mosquitto, async () => {
+    const deviceId = 'mosquitto';
+    const log = join(logs, `${deviceId}.log`);
+    const key = /SharedAccessKey=([^;]+)/.exec(info.devices[deviceId])?.[1] ?? '';
+    const { createSasToken } = await import(join(HERE, '..', '..', 'dist', 'core', 'sas.js'));
+    const token = createSasToken(`localhost/devices/${deviceId}`, key, Math.floor(Date.now() / 1000) + 3600);
+    // Line-buffered: piped, mosquitto_sub would print nothing until it exits.
+    const device = start('stdbuf', ['-oL', 'mosquitto_sub', '-h', 'localhost', '-p', '8883', '--cafile', info.caPath, '-i', deviceId, '-u', `localhost/${deviceId}/?api-version=2021-04-12`, '-P', token,
+      '-t', `devices/${deviceId}/messages/devicebound/#`, '-q', '1', '-C', '2', '-W', '60', '-F', '%t %p', '-d'], { logFile: log });
+    try {
+      // mosquitto_sub prints no JSON events: wait for its SUBACK line.
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => finish(() => reject(new Error(['no SUBACK within 30 s', ...causes(device.lines)].join(' | ')))), 30 * SECOND);
+        const finish = (settle) => {
+          clearTimeout(timer);
+          device.waiters.delete(check);
+          settle();
+        };
+        const check = () => {
+          if (device.lines.some((l) => l.includes('received SUBACK'))) finish(resolve);
+          else if (device.exitCode !== undefined) finish(() => reject(new Error([`mosquitto_sub exited (${device.exitCode})`, ...causes(device.lines)].join(' | '))));
+        };
+        device.waiters.add(check);
+        check();
+      });
+      const { result, expected } = await sendWithCli(deviceId, deviceId, 2, log);
+      await settled(device, result);
+      // Each message: "<topic> <payload>"; the topic's last segment is the property bag.
+      const events = device.lines.filter((l) => l.startsWith(`devices/${deviceId}/messages/devicebound/`)).map((line) => {
+        const space = line.indexOf(' ');
+        const bag = line.slice(0, space).split('/')[4] ?? '';
+        const fields = { event: 'message', data: line.slice(space + 1), properties: {} };
+        const system = { '$.mid': 'messageId', '$.cid': 'correlationId', '$.ct': 'contentType', '$.ce': 'contentEncoding' };
+        for (const pair of bag.split('&').filter(Boolean)) {
+          const [k, v = ''] = pair.split('=').map(decodeURIComponent);
+          if (system[k]) fields[system[k]] = v;
+          else if (!k.startsWith('$.')) fields.properties[k] = v;
+        }
+        return fields;
+      });
+      const detail = checkMessages(events, expected);
+      const fb = feedbackProblem(result);
+      if (fb) throw new Error(fb);
+      return `${detail}; feedback Success for both`;
+    } finally {
+      await device.stop();
+    }
+  });
 
   // The tutorial: a Python back end (azure-iot-hub, uAMQP) sends to a Python device; feedback read with iot-c2d.
   const hubSdk = pySdk || sdkProblem(join(config.serviceSdk, 'src', 'azure', 'iot', 'hub'));
