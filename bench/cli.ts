@@ -114,11 +114,9 @@ async function main(): Promise<void> {
   const service = await ServiceClient.open({ connectionString: serviceCs, ca });
   const registry = new RegistryClient({ connectionString: serviceCs, ca });
   const completer = await DeviceClient.open({ connectionString: devices['cli-send'] as string, ca, transport: 'mqtt', autoComplete: true });
-  // Exactly one message queued before each `receive --count 1` run: over MQTT every message the hub pushes
-  // is acknowledged on arrival, so a second one queued would be taken (and completed) by the same run.
-  // And only once the hub has seen the previous run's connection close.
-  // Ours and the yardstick receive as two devices: a device that reconnects right after another program
-  // was that device can lose the first message (bench/README.md, "found on the way").
+  // Exactly one message queued before each `receive --count 1` run, and only once the hub has seen the
+  // previous run's connection close, so every run measures the same thing: connect, receive one, complete.
+  // Ours and the yardstick receive as two devices, so neither run ever waits on the other's leftovers.
   const oneQueued =
     (deviceId: string): Prepare =>
     async () => {
