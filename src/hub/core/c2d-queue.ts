@@ -19,7 +19,7 @@ import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { HubError } from './errors.js';
 import type { FeedbackQueue } from './feedback-queue.js';
-import type { LockedMessage, QueuedMessage } from './model.js';
+import type { LockedMessage, QueuedMessage, SenderSystemProperties } from './model.js';
 import type { DeviceRegistry } from './registry.js';
 import type { HubStore } from './store.js';
 
@@ -33,13 +33,8 @@ export interface C2dConsumer {
 export type Settlement = 'complete' | 'reject' | 'abandon';
 
 /** A message as a sender hands it to the hub. */
-export interface NewMessage {
+export interface NewMessage extends SenderSystemProperties {
   deviceId: string;
-  messageId?: string;
-  correlationId?: string;
-  userId?: string;
-  contentType?: string;
-  contentEncoding?: string;
   ack?: string;
   /** Absolute expiry (ms since the epoch); the default time to live applies when absent. */
   expiryMs?: number;

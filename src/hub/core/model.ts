@@ -47,15 +47,19 @@ export interface DeviceIdentity {
   iotEdge: boolean;
 }
 
-/** One C2D message in a device's queue. */
-export interface QueuedMessage {
-  seq: number;
-  deviceId: string;
+/** The system properties a sender may set on a C2D message, carried to the device as they were sent. */
+export interface SenderSystemProperties {
   messageId?: string;
   correlationId?: string;
   userId?: string;
   contentType?: string;
   contentEncoding?: string;
+}
+
+/** One C2D message in a device's queue. */
+export interface QueuedMessage extends SenderSystemProperties {
+  seq: number;
+  deviceId: string;
   ack: AckMode;
   /** Absolute expiry, ms since the epoch. */
   expiryMs: number;
