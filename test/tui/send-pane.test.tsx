@@ -56,6 +56,23 @@ describe('Send pane', () => {
     expect(screen).toContain(message.messageId);
   });
 
+  it('a payload that starts with a blank line is not shown as (empty), in the editor or after leaving it', async () => {
+    const f = fakes();
+    app = await startApp(f.connector);
+    await app.press('2');
+    await app.screen('› Payload');
+    await app.press(KEYS.enter);
+    await app.type('x');
+    await waitFor(() => /^\s*› +x/m.test(app!.frame()), undefined, 'the second line, x, under the caret');
+    expect(app.frame()).not.toContain('(empty)');
+    await app.press(KEYS.esc);
+    await waitFor(() => !app!.frame().includes('› Payload'), undefined, 'the form to lose focus');
+    expect(app.frame()).not.toContain('(empty)');
+    await app.press(KEYS.ctrl('s'));
+    await app.screen('✓ Enqueued');
+    expect(f.service.sent[0]!.message.payload.toString()).toBe('\nx');
+  });
+
   it('typing q, 1 or ? in a field types them; esc leaves the form and then q quits', async () => {
     const f = fakes();
     app = await startApp(f.connector);

@@ -105,7 +105,7 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
           key={`p${i}`}
           label={i === 0 ? 'Payload' : ''}
           value={row.value}
-          placeholder={i === 0 ? '(empty)' : ''}
+          placeholder={i === 0 && form.payload.length === 0 ? '(empty)' : ''}
           focused={caret !== undefined && row.line === caret.line}
           cursor={caret?.offset}
           check={i === 0 ? checks.payload : undefined}
