@@ -16,7 +16,7 @@ import { explain } from './errors.js';
 import type { ClientError } from './errors.js';
 import { LinkStateCell } from './link-state.js';
 import { Reconnector } from './reconnect.js';
-import { HubAgent, caBundle, probeTls } from './trust.js';
+import { HubAgent, caBundle, probeTls, rheaServerNameFor } from './trust.js';
 import { settleUnavailable } from '../core/c2d-rules.js';
 import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types.js';
 
@@ -213,7 +213,7 @@ export class DeviceClient implements DeviceSide {
       this.countHttpReceives();
       if (this.sdkTransport._http) keepHttpSystemHeaders(this.sdkTransport._http);
     }
-    if (this.transport === 'amqp' && isIP(this.gatewayHost)) this.noServerNameForIp();
+    if (this.transport === 'amqp') this.serverNameForRhea();
   }
 
   /** Where the sockets go: GatewayHostName (or HostName), without a port. */
@@ -223,14 +223,14 @@ export class DeviceClient implements DeviceSide {
 
   /**
    * rhea names the host as the TLS server name, and Node warns (DEP0123, RFC 6066) when it is an IP address
-   * (`HostName=127.0.0.1`, for the C SDK's sake): no server name then. The certificate is still checked
-   * against the address, which the hub's certificate names.
+   * (`HostName=127.0.0.1`, for the C SDK's sake): trust.ts's rule gives it none then.
    */
-  private noServerNameForIp(): void {
+  private serverNameForRhea(): void {
     const amqp = this.sdkTransport._amqp;
-    if (!amqp) return;
+    const override = rheaServerNameFor(this.gatewayHost);
+    if (!amqp || override.servername === undefined) return;
     const connect = amqp.connect.bind(amqp);
-    amqp.connect = (config, done) => connect({ ...config, policyOverride: { ...config.policyOverride, servername: '' } }, done);
+    amqp.connect = (config, done) => connect({ ...config, policyOverride: { ...config.policyOverride, ...override } }, done);
   }
 
   /**

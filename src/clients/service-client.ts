@@ -8,7 +8,6 @@
  */
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Client as SdkClient } from 'azure-iothub';
 import type { Amqp as AmqpBase } from 'azure-iothub/dist/common-amqp/amqp.js';
 import { parseServiceConnectionString } from '../core/connection-string.js';
@@ -18,7 +17,7 @@ import { ClientError, explain } from './errors.js';
 import { checkOutgoing } from './outgoing.js';
 import { LinkStateCell } from './link-state.js';
 import { Reconnector } from './reconnect.js';
-import { caBundle, probeTls } from './trust.js';
+import { caBundle, probeTls, rheaServerNameFor } from './trust.js';
 import type { FeedbackBatch, LinkState, OutgoingMessage, SendResult, ServiceSide } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -85,8 +84,7 @@ function trustedTransport(ca: string | undefined): new (config: unknown) => unkn
         {
           ...config,
           ...(ca ? { sslOptions: { ...config.sslOptions, ca } } : {}),
-          // rhea names the host as the TLS server name: none for an IP address (RFC 6066; Node warns, DEP0123).
-          policyOverride: { ...config.policyOverride, tcp_no_delay: true, ...(isIP(new URL(config.uri).hostname) ? { servername: '' } : {}) },
+          policyOverride: { ...config.policyOverride, tcp_no_delay: true, ...rheaServerNameFor(new URL(config.uri).hostname) },
         } as Parameters<AmqpBase['connect']>[0],
         done,
       );

@@ -82,6 +82,15 @@ export function sniFor(host: string): { servername?: string } {
 }
 
 /**
+ * The same rule for rhea (the SDKs' AMQP), which names the host as the TLS server name unless its
+ * `policyOverride` gives one: an empty name for an IP address. The certificate is still checked against the
+ * address, which the hub's certificate names.
+ */
+export function rheaServerNameFor(host: string): { servername?: string } {
+  return isIP(host) ? { servername: '' } : {};
+}
+
+/**
  * One TLS handshake with the endpoint before the SDK tries, so that a refused connection, an unknown host or
  * an untrusted certificate is reported at once in one sentence, instead of after the SDK's minutes of retries.
  */

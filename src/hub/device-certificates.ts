@@ -2,8 +2,8 @@
  * X.509 device identities on the transport side: reading the certificate a device presented on its TLS
  * connection (checked by core/certificate-check.ts), and making test certificates.
  *
- * The TLS server asks every client for a certificate without requiring one (listener.ts), so nothing is
- * refused at the handshake: each transport authorises after it, when it knows which device is named, and
+ * Once the hub has an X.509 device or a device CA, the TLS server asks every client for a certificate without
+ * requiring one (listener.ts), so nothing is refused at the handshake: each transport authorises after it, when it knows which device is named, and
  * refuses in its own words (CONNACK 5, AMQP `unauthorized-access`, HTTP 401), which the SDKs turn into an
  * `UnauthorizedError`. A handshake refusal would reach them as a bare socket error.
  */
@@ -39,6 +39,7 @@ export function peerCertificateOf(socket: TLSSocket | undefined): PeerCertificat
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+type CertificateExtensions = NonNullable<NonNullable<Parameters<typeof import('selfsigned').generate>[1]>['extensions']>;
 
 export interface IssuedCertificate {
   certPem: string;
@@ -47,28 +48,14 @@ export interface IssuedCertificate {
   thumbprint: string;
 }
 
-/** A fresh device certificate with CN = `deviceId`: self-signed, or signed by `ca`. */
-export async function makeDeviceCertificate(deviceId: string, ca?: { certPem: string; keyPem: string }, validDays = 365): Promise<IssuedCertificate> {
+/** A fresh EC P-256 certificate with CN = `commonName`, valid from a day ago, self-signed unless `ca` signs it. */
+async function generateCertificate(
+  commonName: string,
+  validDays: number,
+  extensions: CertificateExtensions,
+  ca?: { certPem: string; keyPem: string },
+): Promise<{ certPem: string; keyPem: string }> {
   // Loaded on demand: slow to import, and only certificate making needs it.
-  const { generate } = (await import('selfsigned')).default;
-  const made = await generate([{ name: 'commonName', value: deviceId }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(Date.now() - DAY),
-    notAfterDate: new Date(Date.now() + validDays * DAY),
-    ...(ca ? { ca: { key: ca.keyPem, cert: ca.certPem } } : {}),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', clientAuth: true },
-    ],
-  });
-  return { certPem: made.cert, keyPem: made.private, thumbprint: thumbprintOf(made.cert) };
-}
-
-/** A fresh CA for device certificates. */
-export async function makeDeviceCa(commonName: string, validDays = 3650): Promise<{ certPem: string; keyPem: string }> {
   const { generate } = (await import('selfsigned')).default;
   const made = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'ec',
@@ -76,12 +63,33 @@ export async function makeDeviceCa(commonName: string, validDays = 3650): Promis
     algorithm: 'sha256',
     notBeforeDate: new Date(Date.now() - DAY),
     notAfterDate: new Date(Date.now() + validDays * DAY),
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    ],
+    ...(ca ? { ca: { key: ca.keyPem, cert: ca.certPem } } : {}),
+    extensions,
   });
   return { certPem: made.cert, keyPem: made.private };
+}
+
+/** A fresh device certificate with CN = `deviceId`: self-signed, or signed by `ca`. */
+export async function makeDeviceCertificate(deviceId: string, ca?: { certPem: string; keyPem: string }, validDays = 365): Promise<IssuedCertificate> {
+  const made = await generateCertificate(
+    deviceId,
+    validDays,
+    [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', clientAuth: true },
+    ],
+    ca,
+  );
+  return { ...made, thumbprint: thumbprintOf(made.certPem) };
+}
+
+/** A fresh CA for device certificates. */
+export function makeDeviceCa(commonName: string, validDays = 3650): Promise<{ certPem: string; keyPem: string }> {
+  return generateCertificate(commonName, validDays, [
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+  ]);
 }
 
 /** Where the hub keeps the test device CA it makes on request (`iot-c2d device create --x509 ca`). */

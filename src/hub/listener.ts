@@ -40,9 +40,9 @@ export interface TlsListener {
 }
 
 /**
- * SERVER-side options, while the hub has X.509 devices: ask each client for a certificate, and finish the handshake whether it presents none
- * (services, SAS devices) or one that chains to no CA Node knows (X.509 devices: self-signed, or signed by a
- * CA registered with the hub). Each transport then authorises the certificate after the handshake, for the
+ * SERVER-side options, only while the hub has X.509 devices or device CAs: ask each client for a certificate,
+ * and finish the handshake whether it presents none (services, SAS devices) or one that chains to no CA Node
+ * knows (X.509 devices: self-signed, or signed by a CA registered with the hub). Each transport then authorises the certificate after the handshake, for the
  * device it names (device-certificates.ts), as IoT Hub does; a handshake refusal would reach the SDK as a
  * socket error instead of its UnauthorizedError.
  *
