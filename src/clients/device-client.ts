@@ -15,7 +15,7 @@ import type { DeviceTransport } from '../core/types.js';
 import { explain } from './errors.js';
 import type { ClientError } from './errors.js';
 import { LinkStateCell } from './link-state.js';
-import { Reconnector } from './reconnect.js';
+import { Reconnector, STABLE_MS } from './reconnect.js';
 import { HubAgent, caBundle, probeTls, rheaServerNameFor } from './trust.js';
 import { settleUnavailable } from '../core/c2d-rules.js';
 import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types.js';
@@ -108,6 +108,7 @@ export interface DeviceClientOptions {
 /** The SDK objects this wrapper reaches into (docs/sdk-notes.md), loosely typed. */
 interface SdkTransport {
   on(event: 'message', fn: (msg: SdkMessage) => void): void;
+  on(event: 'disconnect', fn: (err?: unknown) => void): void;
   enableC2D(done: (err?: Error) => void): void;
   disableC2D(done: (err?: Error) => void): void;
   /** MQTT: the MqttBase, whose provider makes each mqtt.js client. */
@@ -191,10 +192,12 @@ export class DeviceClient implements DeviceSide {
       },
       nextRetryTimeout: () => 0,
     } as never);
-    // The SDK's 'disconnect' carries a results.Disconnected whose transportObj is the error.
-    this.client.on('disconnect', (event?: { transportObj?: unknown }) => {
-      const err = event && typeof event === 'object' && 'transportObj' in event ? event.transportObj : event;
-      this.lost(err ? this.explain(err).message : 'the hub closed the connection');
+    // A dropped MQTT or AMQP connection: the transport says so with its own 'disconnect' event. The Client's
+    // listeners for it are added in its constructor and removed by its close(), so after our first reconnect
+    // (close, then open) the Client would never hear of a second loss: listen to the transport, which lives
+    // as long as this wrapper (docs/sdk-notes.md).
+    this.sdkTransport.on('disconnect', (err?: unknown) => {
+      if (this.link.get().status === 'connected') this.lost(err ? this.explain(err).message : 'the hub closed the connection');
     });
     // The HTTP transport's receive errors (a 401 from polling, say) end at the SDK's Client in a debug line:
     // listen to the transport itself, or a refused device would look connected forever.
@@ -302,6 +305,7 @@ export class DeviceClient implements DeviceSide {
       client.link.set({ status: 'disconnected', reason: (err as Error).message });
       throw err;
     }
+    client.reconnector.connected();
     client.link.set({ status: 'connected' });
     return client;
   }
@@ -516,7 +520,19 @@ export class DeviceClient implements DeviceSide {
   /** The connection dropped: show why; the reconnector tries again. */
   private lost(reason: string): void {
     this.unsettled.clear();
-    this.reconnector.lost(reason);
+    this.reconnector.lost(this.withTakeoverHint(reason));
+  }
+
+  /**
+   * An MQTT connection dropped soon after it was made is most often another client connecting as the same
+   * device (two TUIs, the tutorial's device and ours): IoT Hub keeps one MQTT connection per device and drops
+   * the older one, saying nothing to it. Say so, since the two will keep taking it from each other.
+   */
+  private withTakeoverHint(reason: string): string {
+    const upForMs = this.reconnector.upForMs();
+    const lost = 'The connection to the hub was lost';
+    if (upForMs === undefined || upForMs >= STABLE_MS || !this.transport.startsWith('mqtt') || !reason.startsWith(lost)) return reason;
+    return `Another client may have connected as device '${this.deviceId}': the connection was lost ${(upForMs / 1000).toFixed(1)} s after connecting (IoT Hub keeps one MQTT connection per device and drops the older one).`;
   }
 
   private async reconnect(): Promise<void> {

@@ -137,6 +137,7 @@ export class ServiceClient implements ServiceSide {
       client.link.set({ status: 'disconnected', reason: (err as Error).message });
       throw err;
     }
+    client.reconnector.connected();
     client.link.set({ status: 'connected' });
     return client;
   }

@@ -46,3 +46,42 @@ it.each<DeviceTransport>(['mqtt', 'amqp', 'amqp-ws'])('a device over %s that is 
   await device.close();
   await hub.stop();
 });
+
+it.each<DeviceTransport>(['mqtt', 'amqp'])('the service and a %s device that lost their connections once notice the second loss too', async (transport) => {
+  let hub = await startHub({ stateDir, port: 0 });
+  const port = hub.port;
+  const { service } = await openService(hub);
+  const { device, received } = await openDevice(hub, `twice-${transport}`, { transport });
+  for (const round of [1, 2]) {
+    const states = new Collector<LinkState>();
+    const serviceStates = new Collector<LinkState>();
+    const stops = [device.onState(states.push), service.onState(serviceStates.push)];
+    await hub.stop();
+    await states.waitForMatch((s) => s.status === 'retrying');
+    await serviceStates.waitForMatch((s) => s.status === 'retrying');
+    hub = await startHub({ stateDir, port });
+    await states.waitForMatch((s) => s.status === 'connected', 15_000);
+    await serviceStates.waitForMatch((s) => s.status === 'connected', 15_000);
+    for (const stop of stops) stop();
+    await service.send(`twice-${transport}`, message({ messageId: `round-${round}` }));
+    await received.waitForMatch((m) => m.messageId === `round-${round}`);
+  }
+  await device.close();
+  await service.close();
+  await hub.stop();
+});
+
+it('two MQTT clients of one device: the one dropped right after connecting is told why', async () => {
+  const hub = await startHub({ stateDir, port: 0 });
+  const first = await openDevice(hub, 'shared-id');
+  const states = new Collector<LinkState>();
+  first.device.onState(states.push);
+  // The second connection as the same device drops the first, which reconnects and drops the second...
+  const second = await openDevice(hub, 'shared-id');
+  second.device.onState(states.push);
+  const hinted = await states.waitForMatch((s) => s.status === 'retrying' && /^Another client may have connected as device 'shared-id'/.test(s.reason ?? ''));
+  expect(hinted.reason).toMatch(/the connection was lost \d+\.\d s after connecting \(IoT Hub keeps one MQTT connection per device/);
+  await first.device.close();
+  await second.device.close();
+  await hub.stop();
+});
