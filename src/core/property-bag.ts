@@ -21,14 +21,17 @@ export const SYSTEM_KEYS = {
 
 export type SystemProperties = Partial<Record<keyof typeof SYSTEM_KEYS, string>>;
 
+/** The system properties' fields with their keys as the bag writes them (`$.mid=`), encoded once. */
+const ENCODED_SYSTEM_KEYS = (Object.entries(SYSTEM_KEYS) as [keyof typeof SYSTEM_KEYS, string][]).map(([field, key]) => [field, `${strictEncode(key)}=`] as const);
+
 export function encodePropertyBag(system: SystemProperties, properties: ReadonlyArray<readonly [string, string]>): string {
-  const parts: string[] = [];
-  for (const [field, key] of Object.entries(SYSTEM_KEYS) as [keyof typeof SYSTEM_KEYS, string][]) {
+  let bag = '';
+  for (const [field, keyEq] of ENCODED_SYSTEM_KEYS) {
     const value = system[field];
-    if (value !== undefined) parts.push(`${strictEncode(key)}=${strictEncode(value)}`);
+    if (value !== undefined) bag += `${bag === '' ? '' : '&'}${keyEq}${strictEncode(value)}`;
   }
-  for (const [key, value] of properties) parts.push(`${strictEncode(key)}=${strictEncode(value)}`);
-  return parts.join('&');
+  for (const [key, value] of properties) bag += `${bag === '' ? '' : '&'}${strictEncode(key)}=${strictEncode(value)}`;
+  return bag;
 }
 
 export function decodePropertyBag(bag: string): { system: SystemProperties; properties: [string, string][] } {

@@ -15,8 +15,12 @@ export interface SasToken {
 
 const PREFIX = 'SharedAccessSignature ';
 
+/** Text made of unreserved characters only (RFC 3986), which every encoding leaves as it is. */
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+
 /** `encodeURIComponent` that also escapes `! ' ( ) *`, as the SDKs do for `sr` and `sig`. */
 export function strictEncode(text: string): string {
+  if (UNRESERVED.test(text)) return text;
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
