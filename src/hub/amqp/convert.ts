@@ -45,15 +45,15 @@ export function deviceOfAddress(address: string | undefined, suffix: string): st
   }
 }
 
-/** A C2D message as the service client sends it on `/messages/devicebound`. */
-export function fromServiceMessage(m: Message): Omit<NewMessage, 'deviceId'> & { to: string | undefined } {
+/** A C2D message as the service client sends it on `/messages/devicebound`, for `deviceId` (its `to`), from `origin`. */
+export function fromServiceMessage(m: Message, deviceId: string, origin: string | undefined): NewMessage {
   const properties: Array<[string, string]> = [];
   let ack: string | undefined;
   for (const [key, value] of Object.entries(m.application_properties ?? {})) {
     if (key === 'iothub-ack') ack = String(value);
     else properties.push([key, String(value)]);
   }
-  const result: Omit<NewMessage, 'deviceId'> & { to: string | undefined } = { to: m.to, properties, body: bodyBytes(m.body) };
+  const result: NewMessage = { deviceId, properties, body: bodyBytes(m.body) };
   const messageId = idToString(m.message_id);
   const correlationId = idToString(m.correlation_id);
   if (messageId !== undefined) result.messageId = messageId;
@@ -63,6 +63,7 @@ export function fromServiceMessage(m: Message): Omit<NewMessage, 'deviceId'> & {
   if (m.content_encoding !== undefined) result.contentEncoding = String(m.content_encoding);
   if (m.absolute_expiry_time !== undefined) result.expiryMs = new Date(m.absolute_expiry_time).getTime();
   if (ack !== undefined) result.ack = ack;
+  if (origin !== undefined) result.origin = origin;
   return result;
 }
 

@@ -106,14 +106,12 @@ function c2dSendRoute(core: HubCore): LinkRoute {
     opened: () => undefined,
     closed: () => undefined,
     message: (message, delivery) => {
-      const input = fromServiceMessage(message);
-      const deviceId = deviceOfAddress(input.to, 'messages/devicebound');
+      const deviceId = deviceOfAddress(message.to, 'messages/devicebound');
       if (deviceId === undefined) {
-        delivery.reject({ condition: 'com.microsoft:argument-error', description: `"to" must be /devices/{id}/messages/devicebound, not "${input.to ?? ''}".` });
+        delivery.reject({ condition: 'com.microsoft:argument-error', description: `"to" must be /devices/{id}/messages/devicebound, not "${message.to ?? ''}".` });
         return;
       }
-      const origin = clientOf(delivery.link.connection);
-      core.enqueue({ ...input, deviceId, ...(origin === undefined ? {} : { origin }) }, (err) => {
+      core.enqueue(fromServiceMessage(message, deviceId, clientOf(delivery.link.connection)), (err) => {
         if (err) delivery.reject({ condition: CONDITIONS[err.code], description: err.message });
         else delivery.accept();
       });

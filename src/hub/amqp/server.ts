@@ -122,8 +122,10 @@ export function createAmqpServer(core: HubCore): AmqpServer {
 
   container.on('message', (context: EventContext) => {
     const receiver = context.receiver as Receiver;
-    if (linkAddress(receiver) === CBS_ADDRESS) return stateOf(context.connection).grants.answer(context.message as Message, context.delivery);
-    const route = stateOf(context.connection).routes.get(receiver);
+    const state = stateOf(context.connection);
+    // A routed link first: the $cbs link has no route, and its address is parsed only when no route is found.
+    const route = state.routes.get(receiver);
+    if (route === undefined && linkAddress(receiver) === CBS_ADDRESS) return state.grants.answer(context.message as Message, context.delivery);
     if (route?.message) route.message(context.message as Message, context.delivery as Delivery);
     else (context.delivery as Delivery).reject({ condition: 'amqp:not-allowed', description: 'This link does not take messages.' });
   });

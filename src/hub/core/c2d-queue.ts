@@ -137,10 +137,11 @@ export class C2dQueues {
       properties: input.properties,
       body: input.body,
     };
-    for (const key of ['messageId', 'correlationId', 'userId', 'contentType', 'contentEncoding'] as const) {
-      const value = input[key];
-      if (value !== undefined) fields[key] = value;
-    }
+    if (input.messageId !== undefined) fields.messageId = input.messageId;
+    if (input.correlationId !== undefined) fields.correlationId = input.correlationId;
+    if (input.userId !== undefined) fields.userId = input.userId;
+    if (input.contentType !== undefined) fields.contentType = input.contentType;
+    if (input.contentEncoding !== undefined) fields.contentEncoding = input.contentEncoding;
     const message: QueuedMessage = { ...fields, seq: this.store.insertMessage(fields), deliveryCount: 0 };
     const entry: Entry = { message, ...(input.origin === undefined ? {} : { origin: input.origin }) };
     queue.entries.push(entry);
