@@ -4,12 +4,15 @@
  * connection, for X.509 devices), a device may subscribe only to its own C2D topic and
  * publish only telemetry, and a C2D message goes out at QoS 1, its PUBACK completing it.
  *
- * The C2D queue is the only store of messages: aedes's "outgoing" persistence is replaced by a tracker
- * that maps each PUBLISH's packet id to the message's lock, so aedes never queues a message of its own
- * (sessions are kept non-clean only so that aedes reports packet ids through that persistence).
+ * The C2D queue is the only store of messages, and the hub writes each C2D PUBLISH itself (publish-packet.ts:
+ * one buffer, one socket write, in the tick that hands the message over) with packet ids of its own: aedes's
+ * publish path would copy the packet twice, defer it by a promise and a setImmediate (so that the message's
+ * SQLite commit went out before it), and write it in six pieces. aedes still parses everything the device
+ * sends: its PUBACKs reach the hub through the persistence's `outgoingClearMessageId`, replaced by a tracker
+ * that maps each packet id to the message's lock, and aedes forwards nothing.
  */
 import { Aedes } from 'aedes';
-import type { AedesPublishPacket, Client, Subscription } from 'aedes';
+import type { Client, Subscription } from 'aedes';
 import memoryPersistenceModule from 'aedes-persistence';
 import type { AedesMemoryPersistence } from 'aedes-persistence';
 import { Readable } from 'node:stream';
@@ -19,10 +22,9 @@ import { grantsDevice } from '../core/auth.js';
 import type { C2dConsumer, HubCore } from '../core/hub-core.js';
 import type { LockedMessage } from '../core/model.js';
 import { peerCertificateOf } from '../device-certificates.js';
+import { publishPacket } from './publish-packet.js';
 import { c2dSubscription, c2dTopic, deviceFromUsername, isTelemetryTopic } from './topics.js';
 
-/** Identifies the C2D publishes in aedes's per-client dedupe table; their counter grows forever. */
-const C2D_BROKER_ID = 'iot-c2d:c2d';
 /** PUBLISHes in flight to one device before waiting for PUBACKs. */
 const MAX_IN_FLIGHT = 64;
 
@@ -37,11 +39,9 @@ interface Session {
 
 /** One connected device's C2D stream: PUBLISH out, PUBACK in. */
 class MqttDelivery implements C2dConsumer {
-  /** Lock tokens by the broker counter we gave the packet, until aedes assigns a packet id. */
-  private readonly pending = new Map<number, string>();
   /** Lock tokens by MQTT packet id, until the PUBACK. */
   private readonly inFlight = new Map<number, string>();
-  private static counter = 0;
+  private lastPacketId = 0;
   closed = false;
 
   constructor(
@@ -52,42 +52,38 @@ class MqttDelivery implements C2dConsumer {
   ) {}
 
   credit(): number {
-    return this.closed ? 0 : MAX_IN_FLIGHT - this.pending.size - this.inFlight.size;
+    return this.closed ? 0 : MAX_IN_FLIGHT - this.inFlight.size;
   }
 
   deliver({ message, lockToken }: LockedMessage): void {
-    const brokerCounter = ++MqttDelivery.counter;
-    if (this.qos === 1) this.pending.set(brokerCounter, lockToken);
-    const packet = {
-      cmd: 'publish',
-      topic: c2dTopic(message),
-      payload: message.body,
-      qos: this.qos,
-      retain: false,
-      dup: false,
-      brokerId: C2D_BROKER_ID,
-      brokerCounter,
-    } as unknown as AedesPublishPacket;
-    this.client.publish(packet, (err?: Error) => {
-      // At QoS 0 there is no PUBACK: the message is complete once written.
-      if (!err && this.qos === 0) this.core.settle(this.deviceId, lockToken, 'complete');
-    });
-  }
-
-  /** aedes assigned packet id `messageId` to our publish `brokerCounter`. */
-  assigned(brokerCounter: number, messageId: number): void {
-    const lockToken = this.pending.get(brokerCounter);
-    if (lockToken === undefined) return;
-    this.pending.delete(brokerCounter);
-    this.inFlight.set(messageId, lockToken);
+    const conn = this.client.conn;
+    // Gone: the lock is released when aedes reports the disconnection (stopDelivery).
+    if (conn.destroyed || conn.writableEnded) return;
+    if (this.qos === 0) {
+      // No PUBACK at QoS 0: the message is complete once written.
+      conn.write(publishPacket(c2dTopic(message), message.body, 0, 0), (err?: Error | null) => {
+        if (!err) this.core.settle(this.deviceId, lockToken, 'complete');
+      });
+      return;
+    }
+    const packetId = this.nextPacketId();
+    this.inFlight.set(packetId, lockToken);
+    conn.write(publishPacket(c2dTopic(message), message.body, 1, packetId));
   }
 
   /** PUBACK: over MQTT, delivered means completed. */
-  acked(messageId: number): void {
-    const lockToken = this.inFlight.get(messageId);
+  acked(packetId: number): void {
+    const lockToken = this.inFlight.get(packetId);
     if (lockToken === undefined) return;
-    this.inFlight.delete(messageId);
+    this.inFlight.delete(packetId);
     this.core.settle(this.deviceId, lockToken, 'complete');
+  }
+
+  /** 1–65535, skipping ids still awaiting their PUBACK (at most MAX_IN_FLIGHT are). */
+  private nextPacketId(): number {
+    do this.lastPacketId = (this.lastPacketId % 65535) + 1;
+    while (this.inFlight.has(this.lastPacketId));
+    return this.lastPacketId;
   }
 }
 
@@ -111,9 +107,7 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
     outgoingEnqueue: async () => undefined,
     outgoingEnqueueCombi: async () => undefined,
     outgoingStream: () => Readable.from([]),
-    outgoingUpdate: async (client: Client, packet: { brokerId?: string; brokerCounter: number; messageId: number }) => {
-      if (packet.brokerId === C2D_BROKER_ID) sessions.get(client)?.delivery?.assigned(packet.brokerCounter, packet.messageId);
-    },
+    outgoingUpdate: async () => undefined,
     outgoingClearMessageId: async (client: Client, packet: { messageId: number }) => {
       sessions.get(client)?.delivery?.acked(packet.messageId);
       return undefined;
@@ -136,9 +130,10 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
 
   const broker = await Aedes.createBroker({
     persistence,
-    // Keep sessions non-clean so aedes reports packet ids through the persistence above. A client that asked
-    // for a clean session still gets one, as on IoT Hub: what an earlier session subscribed is dropped once
-    // the client is let in (below), and what this one subscribes goes when it closes.
+    // Sessions are kept non-clean in aedes (once needed for aedes to report the packet ids it assigned; the
+    // hub now assigns them itself). A client that asked for a clean session still gets one, as on IoT Hub:
+    // what an earlier session subscribed is dropped once the client is let in (below), and what this one
+    // subscribes goes when it closes.
     preConnect: (client, packet, done) => {
       if (packet.clean) cleanSessions.add(client);
       packet.clean = false;
@@ -179,8 +174,8 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
       core.log(`mqtt: "${client?.id}" may not publish to ${packet.topic}; closing its connection`);
       done(new Error('publishing is allowed to devices/{id}/messages/events/ only'));
     },
-    // Telemetry has no subscribers here; never forward anything a device publishes.
-    authorizeForward: (_client, packet) => (packet.brokerId === C2D_BROKER_ID ? packet : null),
+    // Telemetry has no subscribers here; never forward anything a device publishes (C2D is written directly).
+    authorizeForward: () => null,
   });
 
   const startDelivery = (client: Client, qos: 0 | 1): void => {
