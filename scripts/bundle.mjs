@@ -67,6 +67,73 @@ const yogaWithoutFetch = {
   },
 };
 
+/**
+ * Ink builds each frame's screen in a new Output: a fresh blank cell object for every cell, every line
+ * tokenized into styled characters and every character measured again (new caches per frame), and every row
+ * turned back into a string, though most rows do not change between frames. That was most of a frame's CPU,
+ * and Ink draws about ten frames while the TUI connects (bench/README.md, TUI cold start). The bundle keeps
+ * Ink's output code but (1) shares the caches across frames, emptied when they hold many entries (a flood of
+ * new lines): both are pure functions of the text; (2) fills the grid with one frozen blank cell; (3) reuses
+ * a row's string when the row holds the same cell objects as in the previous frame (cached lines give the
+ * same objects); (4) takes each text's width from Ink's own cache of it (measure-text.js) rather than measuring
+ * it again. The same screen comes out. The build fails if Ink changes any of the lines it replaces.
+ */
+const inkFrameReuse = {
+  name: 'ink-frame-reuse',
+  setup(b) {
+    b.onLoad({ filter: /node_modules[\\/]ink[\\/]build[\\/]output\.js$/ }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      const replace = (from, to) => {
+        if (!source.includes(from)) throw new Error(`${args.path} no longer has "${from.trim().split('\n')[0]}": review scripts/bundle.mjs (inkFrameReuse)`);
+        source = source.replace(from, to);
+      };
+      replace('export default class Output {', `const BLANK = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });
+let framesCaches;
+function sharedCaches() {
+    if (!framesCaches || framesCaches.styledChars.size + framesCaches.widths.size + framesCaches.blockWidths.size > 20000) framesCaches = new OutputCaches();
+    return framesCaches;
+}
+let previousRows = [];
+function rowText(y, cells) {
+    const previous = previousRows[y];
+    if (previous && previous.cells.length === cells.length && previous.cells.every((cell, i) => cell === cells[i])) return previous.text;
+    const text = styledCharsToString(cells).trimEnd();
+    previousRows[y] = { cells, text };
+    return text;
+}
+export default class Output {`);
+      replace('    caches = new OutputCaches();', '    caches = sharedCaches();');
+      replace(`            const row = [];
+            for (let x = 0; x < this.width; x++) {
+                row.push({
+                    type: 'char',
+                    value: ' ',
+                    fullWidth: false,
+                    styles: [],
+                });
+            }
+            output.push(row);`, '            output.push(new Array(this.width).fill(BLANK));');
+      replace(`            .map(line => {
+            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+            const lineWithoutEmptyItems = line.filter(item => item !== undefined);
+            return styledCharsToString(lineWithoutEmptyItems).trimEnd();
+        })`, `            .map((line, y) => {
+            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+            const lineWithoutEmptyItems = line.filter(item => item !== undefined);
+            return rowText(y, lineWithoutEmptyItems);
+        })`);
+      return { contents: source, loader: 'js' };
+    });
+    // Each text's width, measured again at every frame: Ink's measureText has it cached since the layout.
+    b.onLoad({ filter: /node_modules[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const [imports, call] = ["import widestLine from 'widest-line';", 'const currentWidth = widestLine(text);'];
+      if (!source.includes(imports) || !source.includes(call)) throw new Error(`${args.path} no longer measures text with widestLine: review scripts/bundle.mjs (inkFrameReuse)`);
+      return { contents: source.replace(imports, "import measureText from './measure-text.js';").replace(call, 'const currentWidth = measureText(text).width;'), loader: 'js' };
+    });
+  },
+};
+
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('../dist/cli/chunks', import.meta.url), { recursive: true, force: true });
 
@@ -95,6 +162,6 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   // Bundled CommonJS calls require(); give the ES module one.
   banner: { js: "import { createRequire as __iotC2dCreateRequire } from 'node:module'; const require = __iotC2dCreateRequire(import.meta.url);" },
-  plugins: [lazyStringWidth, noHelpCache, yogaWithoutFetch],
+  plugins: [lazyStringWidth, noHelpCache, yogaWithoutFetch, inkFrameReuse],
   logLevel: 'warning',
 });
