@@ -33,6 +33,8 @@ const app = new PtyApp(['--hub', info.serviceConnectionString, '--device', info.
   cols: 100,
   rows: 30,
   cwd: state,
+  // BENCH_TUI_BEFORE=<another build's dist/cli/main.js>: that build's TUI (the hub is this build's).
+  ...(process.env.BENCH_TUI_BEFORE ? { cli: process.env.BENCH_TUI_BEFORE } : {}),
   nodeArgs: [...(process.env.TUI_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TUI_PROFILE}`] : []), ...(process.env.TUI_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
 });
 app.pollMs = 2;

@@ -72,11 +72,12 @@ const yogaWithoutFetch = {
  * tokenized into styled characters and every character measured again (new caches per frame), and every row
  * turned back into a string, though most rows do not change between frames. That was most of a frame's CPU,
  * and Ink draws about ten frames while the TUI connects (bench/README.md, TUI cold start). The bundle keeps
- * Ink's output code but (1) shares the caches across frames, emptied when they hold many entries (a flood of
- * new lines): both are pure functions of the text; (2) fills the grid with one frozen blank cell; (3) reuses
- * a row's string when the row holds the same cell objects as in the previous frame (cached lines give the
- * same objects); (4) takes each text's width from Ink's own cache of it (measure-text.js) rather than measuring
- * it again. The same screen comes out. The build fails if Ink changes any of the lines it replaces.
+ * Ink's output code but (1) lets each frame's caches fall back to the previous frame's, never older ones (a
+ * flood of new lines does not pile up): both are pure functions of the text; (2) fills the grid with one
+ * frozen blank cell; (3) reuses a row's string when the row holds the same cell objects as in the previous
+ * frame (cached lines give the same objects); (4) takes each text's width from Ink's own cache of it
+ * (measure-text.js) rather than measuring it again. The same screen comes out. The build fails if Ink changes
+ * any of the lines it replaces.
  */
 const inkFrameReuse = {
   name: 'ink-frame-reuse',
@@ -88,10 +89,35 @@ const inkFrameReuse = {
         source = source.replace(from, to);
       };
       replace('export default class Output {', `const BLANK = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });
-let framesCaches;
-function sharedCaches() {
-    if (!framesCaches || framesCaches.styledChars.size + framesCaches.widths.size + framesCaches.blockWidths.size > 20000) framesCaches = new OutputCaches();
-    return framesCaches;
+// The caches of one frame, falling back to the previous frame's: what the last frame drew is not computed again,
+// and nothing older is kept (a flood of new lines does not pile up).
+class FrameCaches extends OutputCaches {
+    constructor(previous) {
+        super();
+        this.previous = previous;
+    }
+    getStyledChars(line) {
+        let cached = this.styledChars.get(line);
+        if (cached === undefined) {
+            cached = this.previous?.styledChars.get(line) ?? styledCharsFromTokens(tokenize(line));
+            this.styledChars.set(line, cached);
+        }
+        return cached;
+    }
+    getStringWidth(text) {
+        let cached = this.widths.get(text);
+        if (cached === undefined) {
+            cached = this.previous?.widths.get(text) ?? stringWidth(text);
+            this.widths.set(text, cached);
+        }
+        return cached;
+    }
+}
+let lastFrameCaches;
+function frameCaches() {
+    if (lastFrameCaches) lastFrameCaches.previous = undefined;
+    lastFrameCaches = new FrameCaches(lastFrameCaches);
+    return lastFrameCaches;
 }
 let previousRows = [];
 function rowText(y, cells) {
@@ -102,7 +128,7 @@ function rowText(y, cells) {
     return text;
 }
 export default class Output {`);
-      replace('    caches = new OutputCaches();', '    caches = sharedCaches();');
+      replace('    caches = new OutputCaches();', '    caches = frameCaches();');
       replace(`            const row = [];
             for (let x = 0; x < this.width; x++) {
                 row.push({
