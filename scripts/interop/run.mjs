@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run test:interop: Microsoft's Python SDKs (azure-iot-device, azure-iot-hub) and C SDK (azure-iot-sdk-c),
+// npm run test:interop: Microsoft's Python SDKs (azure-iot-device, azure-iot-hub) and C SDK (azure-iot-sdk-c), Qpid Proton,
 // and Debian's mosquitto_sub (mosquitto-clients) as a device that is no SDK at all, against the embedded hub,
 // unmodified, with TLS verification on. Prints one PASS/FAIL/SKIP line per case and
 // "N passed, N failed"; exits 0 only when every case that ran passed. Not part of `npm test` or CI: it needs the
@@ -237,7 +237,7 @@ async function main() {
   }
 
   console.log(`logs: ${logs}`);
-  const pyStateDir = await startHub('Python', ['py-backend', 'mosquitto', ...pyTransports.map((t) => `py-${t}`)], []);
+  const pyStateDir = await startHub('Python', ['py-backend', 'proton-backend', 'mosquitto', ...pyTransports.map((t) => `py-${t}`)], []);
 
   // One trust bundle: the system CAs plus the hub's CA.
   const certifi = spawnSync(config.python, ['-c', 'import certifi; print(certifi.where())'], { encoding: 'utf8' });
@@ -395,6 +395,29 @@ async function main() {
       const feedback = await run(process.execPath, [CLI, 'feedback', '--hub', service, '--ca', info.caPath, '--json', '--message-id', sent.messageId, '--timeout', '30'], { logFile: join(logs, 'py-service.log') }, 45 * SECOND);
       if (feedback.code !== 0) throw new Error(`${detail}, but no Success feedback: ${feedback.lines.filter((l) => l.trim()).slice(-1)[0] ?? ''}`);
       return `${detail}; feedback Success (read with iot-c2d feedback: azure-iot-hub has no feedback receiver over AMQP)`;
+    } finally {
+      await device.stop();
+    }
+  });
+
+  // An AMQP back end that shares no code with any Azure SDK: Apache Qpid Proton, SASL PLAIN with a SAS token,
+  // sends to a Python device and reads its own feedback record from /messages/serviceBound/feedback.
+  const proton = spawnSync(config.python, ['-c', 'import proton'], { encoding: 'utf8' }).status === 0 ? '' : `${config.python} has no proton module (apt-get install python3-qpid-proton)`;
+  await testCase('qpid proton back end (SASL PLAIN) -> python device MQTT: ids, properties; Success feedback read by proton', pySdk || proton, async () => {
+    const deviceId = 'proton-backend';
+    const log = join(logs, `${deviceId}.log`);
+    const device = start(config.python, [join(HERE, 'py_device.py'), '--count', '1', '--timeout', '60'], { env: { ...pythonEnv, IOTHUB_DEVICE_CONNECTION_STRING: info.devices[deviceId] }, logFile: log });
+    try {
+      await device.waitFor((e) => e.event === 'connected', 30 * SECOND, 'device connect');
+      const sent = { messageId: 'proton-backend-0', correlationId: 'corr-proton-backend', contentType: 'application/json', contentEncoding: 'utf-8', data: PAYLOAD, properties: PROPERTIES, ack: 'full' };
+      const properties = { messageId: sent.messageId, correlationId: sent.correlationId, contentType: sent.contentType, contentEncoding: sent.contentEncoding, 'iothub-ack': 'full', ...PROPERTIES };
+      const backEnd = await run(config.python, [join(HERE, 'proton_service.py'), deviceId, PAYLOAD, JSON.stringify(properties), '45'], { env: { IOTHUB_CONNECTION_STRING: service, IOTHUB_TRUSTED_CA_FILE: info.caPath }, logFile: join(logs, 'proton-service.log') }, 60 * SECOND);
+      if (!backEnd.events.some((e) => e.event === 'sent')) throw new Error([`proton could not send (exit ${backEnd.code})`, ...causes(backEnd.lines, 2)].join(' | '));
+      await device.exited;
+      const detail = checkMessages(device.events, [sent]);
+      const feedback = backEnd.events.find((e) => e.event === 'feedback');
+      if (backEnd.code !== 0 || feedback?.record?.statusCode !== 'Success') throw new Error(`${detail}, but no Success feedback for proton: ${causes(backEnd.lines, 2).join(' | ')}`);
+      return `${detail}; feedback Success (${feedback.contentType})`;
     } finally {
       await device.stop();
     }
