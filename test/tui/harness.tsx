@@ -20,11 +20,16 @@ export interface Harness {
   quit(): Promise<void>;
 }
 
-export async function startApp(connector: TuiConnector, options: { queuePollMs?: number } = {}): Promise<Harness> {
+export async function startApp(connector: TuiConnector, options: { queuePollMs?: number; size?: { columns: number; rows: number } } = {}): Promise<Harness> {
   const store = new Store(initialState({ hubLabel: connector.hubLabel, local: connector.local, transport: connector.transport, feedbackEnabled: connector.feedback }));
   const controller = new Controller(store, connector, { queuePollMs: options.queuePollMs ?? 60_000 });
   const ui = render(<App controller={controller} />);
   const frame = (): string => ui.lastFrame() ?? '';
+  if (options.size) {
+    // ink-testing-library's stdout is 100 columns with no rows: give it a terminal's size, as a resize would.
+    for (const [key, value] of Object.entries(options.size)) Object.defineProperty(ui.stdout, key, { value, configurable: true });
+    ui.stdout.emit('resize');
+  }
   await controller.start();
   await waitFor(() => frame().includes('1 Device'), 5000, 'the first frame');
   // useInput subscribes in an effect: let it run before the first key.

@@ -23,6 +23,23 @@ async function tabTo(h: Harness, label: string): Promise<void> {
 }
 
 describe('Send pane', () => {
+  it('in a 40×12 terminal, shows the fields around the focused one, each on a row of its own', async () => {
+    const f = fakes();
+    app = await startApp(f.connector, { size: { columns: 40, rows: 12 } });
+    await app.press('2');
+    let screen = await app.screen('› Payload');
+    expect(screen).toMatch(/^ +… \d+ more fields$/m);
+    expect(screen).not.toContain('Content enc.');
+    await tabTo(app, 'Content enc\\.');
+    await app.type('utf-8');
+    screen = app.frame();
+    // Alone on its row: nothing of another field drawn over it.
+    expect(screen).toMatch(/^› Content enc\. +utf-8▏$/m);
+    expect(screen).toMatch(/^ +… \d+ fields above$/m);
+    expect(screen.split('\n').filter((line) => line.startsWith('›'))).toHaveLength(1);
+    expect(screen.split('\n').length).toBeLessThanOrEqual(12);
+  });
+
   it('sends what the form holds: payload, correlation id, two properties, ack full', async () => {
     const f = fakes();
     app = await startApp(f.connector);

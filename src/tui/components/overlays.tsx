@@ -13,10 +13,15 @@ import type { MessageView, Overlay, PromptPurpose } from '../state/types.js';
 function Frame({ title, height, width, children }: { title: string; height: number; width: number; children: React.ReactNode }): React.JSX.Element {
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" height={height} width={width} paddingX={1} overflow="hidden">
-      <Text bold color="cyan" wrap="truncate-end">
-        {fit(title, Math.max(1, width - 4))}
-      </Text>
-      {children}
+      <Box flexShrink={0}>
+        <Text bold color="cyan" wrap="truncate-end">
+          {fit(title, Math.max(1, width - 4))}
+        </Text>
+      </Box>
+      {/* Rows keep their height: content taller than the frame is cut at the bottom, never drawn over itself. */}
+      <Box flexDirection="column" flexShrink={0}>
+        {children}
+      </Box>
     </Box>
   );
 }

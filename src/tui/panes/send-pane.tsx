@@ -97,10 +97,12 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
       </Box>
     );
   }
-  return (
-    <Box flexDirection="column" height={height}>
-      <Field label="To device" value={form.deviceId} focused={f('deviceId')} cursor={s.cursor} check={checks.deviceId} width={width} />
-      {payloadShown.map((row, i) => (
+  // The form's rows, each with whether it holds the focus: a screen too short for all of them shows the rows
+  // around the focused one (as the payload shows the lines around the caret), never rows drawn over each other.
+  const rows: Array<{ node: React.JSX.Element; focused: boolean }> = [
+    { node: <Field key="deviceId" label="To device" value={form.deviceId} focused={f('deviceId')} cursor={s.cursor} check={checks.deviceId} width={width} />, focused: f('deviceId') },
+    ...payloadShown.map((row, i) => ({
+      node: (
         <Field
           key={`p${i}`}
           label={i === 0 ? 'Payload' : ''}
@@ -111,42 +113,81 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
           check={i === 0 ? checks.payload : undefined}
           width={width}
         />
-      ))}
-      <Field label="Message id" value={form.messageId} placeholder="(blank: a new UUID each send)" focused={f('messageId')} cursor={s.cursor} check={checks.messageId} width={width} />
-      <Field label="Correlation id" value={form.correlationId} focused={f('correlationId')} cursor={s.cursor} check={checks.correlationId} width={width} />
-      <Field label="User id" value={form.userId} placeholder="(none)" focused={f('userId')} cursor={s.cursor} check={checks.userId} width={width} />
-      {form.properties.map((p, i) => (
-        <Field key={`prop${i}`} label={`Property ${i + 1}`} value={p} placeholder="key=value" focused={f(`prop:${i}`)} cursor={s.cursor} check={checks[`prop:${i}`]} width={width} />
-      ))}
-      <Text wrap="truncate-end">
-        {' '.repeat(LABEL)}
-        <Button label="+ add property" focused={f('addProperty')} />
-        <Text dimColor>{'  ctrl+n add, ctrl+d remove'}</Text>
-      </Text>
-      <Text wrap="truncate-end">
-        <Text color={f('ack') ? 'cyan' : undefined} bold={f('ack')}>
-          {`${f('ack') ? '›' : ' '} Ack`.padEnd(LABEL)}
+      ),
+      focused: caret !== undefined && row.line === caret.line,
+    })),
+    { node: <Field key="messageId" label="Message id" value={form.messageId} placeholder="(blank: a new UUID each send)" focused={f('messageId')} cursor={s.cursor} check={checks.messageId} width={width} />, focused: f('messageId') },
+    { node: <Field key="correlationId" label="Correlation id" value={form.correlationId} focused={f('correlationId')} cursor={s.cursor} check={checks.correlationId} width={width} />, focused: f('correlationId') },
+    { node: <Field key="userId" label="User id" value={form.userId} placeholder="(none)" focused={f('userId')} cursor={s.cursor} check={checks.userId} width={width} />, focused: f('userId') },
+    ...form.properties.map((p, i) => ({
+      node: <Field key={`prop${i}`} label={`Property ${i + 1}`} value={p} placeholder="key=value" focused={f(`prop:${i}`)} cursor={s.cursor} check={checks[`prop:${i}`]} width={width} />,
+      focused: f(`prop:${i}`),
+    })),
+    {
+      node: (
+        <Text key="addProperty" wrap="truncate-end">
+          {' '.repeat(LABEL)}
+          <Button label="+ add property" focused={f('addProperty')} />
+          <Text dimColor>{'  ctrl+n add, ctrl+d remove'}</Text>
         </Text>
-        {(['none', 'positive', 'negative', 'full'] as const).map((mode) => (
-          <Text key={mode} inverse={form.ack === mode} dimColor={form.ack !== mode}>
-            {` ${mode} `}
+      ),
+      focused: f('addProperty'),
+    },
+    {
+      node: (
+        <Text key="ack" wrap="truncate-end">
+          <Text color={f('ack') ? 'cyan' : undefined} bold={f('ack')}>
+            {`${f('ack') ? '›' : ' '} Ack`.padEnd(LABEL)}
           </Text>
-        ))}
-        {f('ack') ? <Text dimColor>{'  ←/→ change'}</Text> : null}
-      </Text>
-      <Field label="Expiry (s)" value={form.expiry} placeholder="(hub default: 1 hour)" focused={f('expiry')} cursor={s.cursor} check={checks.expiry} width={width} />
-      <Field label="Content type" value={form.contentType} placeholder="e.g. application/json" focused={f('contentType')} cursor={s.cursor} check={checks.contentType} width={width} />
-      <Field label="Content enc." value={form.contentEncoding} placeholder="e.g. utf-8" focused={f('contentEncoding')} cursor={s.cursor} check={checks.contentEncoding} width={width} />
-      <Box>
-        <Field label="Repeat" value={form.repeat} focused={f('repeat')} cursor={s.cursor} check={checks.repeat} width={Math.floor(width / 2)} />
-        <Field label="at msg/s" value={form.rate} focused={f('rate')} cursor={s.cursor} check={checks.rate} width={Math.ceil(width / 2)} />
-      </Box>
-      <Text wrap="truncate-end">
-        {' '.repeat(LABEL)}
-        <Button label="Send" focused={f('send')} />
-        <Text dimColor>{s.focus === undefined ? '  enter: edit the form, ctrl+s: send' : '  ctrl+s sends from any field'}</Text>
-        {s.repeat?.running ? <Text color="yellow">{`  ${s.repeat.started}/${s.repeat.total} sent, ${s.repeat.enqueued} enqueued, ${s.repeat.refused} refused (ctrl+x stops)`}</Text> : null}
-      </Text>
+          {(['none', 'positive', 'negative', 'full'] as const).map((mode) => (
+            <Text key={mode} inverse={form.ack === mode} dimColor={form.ack !== mode}>
+              {` ${mode} `}
+            </Text>
+          ))}
+          {f('ack') ? <Text dimColor>{'  ←/→ change'}</Text> : null}
+        </Text>
+      ),
+      focused: f('ack'),
+    },
+    { node: <Field key="expiry" label="Expiry (s)" value={form.expiry} placeholder="(hub default: 1 hour)" focused={f('expiry')} cursor={s.cursor} check={checks.expiry} width={width} />, focused: f('expiry') },
+    { node: <Field key="contentType" label="Content type" value={form.contentType} placeholder="e.g. application/json" focused={f('contentType')} cursor={s.cursor} check={checks.contentType} width={width} />, focused: f('contentType') },
+    { node: <Field key="contentEncoding" label="Content enc." value={form.contentEncoding} placeholder="e.g. utf-8" focused={f('contentEncoding')} cursor={s.cursor} check={checks.contentEncoding} width={width} />, focused: f('contentEncoding') },
+    {
+      node: (
+        <Box key="repeat">
+          <Field label="Repeat" value={form.repeat} focused={f('repeat')} cursor={s.cursor} check={checks.repeat} width={Math.floor(width / 2)} />
+          <Field label="at msg/s" value={form.rate} focused={f('rate')} cursor={s.cursor} check={checks.rate} width={Math.ceil(width / 2)} />
+        </Box>
+      ),
+      focused: f('repeat') || f('rate'),
+    },
+    {
+      node: (
+        <Text key="send" wrap="truncate-end">
+          {' '.repeat(LABEL)}
+          <Button label="Send" focused={f('send')} />
+          <Text dimColor>{s.focus === undefined ? '  enter: edit the form, ctrl+s: send' : '  ctrl+s sends from any field'}</Text>
+          {s.repeat?.running ? <Text color="yellow">{`  ${s.repeat.started}/${s.repeat.total} sent, ${s.repeat.enqueued} enqueued, ${s.repeat.refused} refused (ctrl+x stops)`}</Text> : null}
+        </Text>
+      ),
+      focused: f('send'),
+    },
+  ];
+  // One row stays for the outcome of the last send.
+  const formRoom = Math.max(3, height - 1);
+  const focusedRow = rows.findIndex((row) => row.focused);
+  const shownRows = payloadRows(rows.map(() => ''), focusedRow < 0 ? undefined : focusedRow, formRoom);
+  return (
+    <Box flexDirection="column" height={height}>
+      {shownRows.map((row, i) =>
+        row.line === undefined ? (
+          <Text key={`more${i}`} dimColor wrap="truncate-end">
+            {`${' '.repeat(LABEL)}${row.value.replace('lines', 'fields')}`}
+          </Text>
+        ) : (
+          rows[row.line]?.node
+        ),
+      )}
       <Text wrap="truncate-end" color={s.result ? NOTICE_COLORS[s.result.level] : undefined}>
         {s.result ? fit(s.result.text, width) : ' '}
       </Text>
