@@ -1,6 +1,6 @@
 /** Display widths and table columns that fit the terminal (src/tui/layout.ts), the Device pane's columns, the payload editor's rows. */
 import { describe, expect, it } from 'vitest';
-import { displayWidth, fit, fitColumns } from '../../src/tui/layout.js';
+import { displayWidth, fit, fitColumns, fitTail, graphemes } from '../../src/tui/layout.js';
 import { deviceColumns } from '../../src/tui/panes/device-pane.js';
 import { payloadRows } from '../../src/tui/panes/send-pane.js';
 
@@ -80,5 +80,25 @@ describe('payload editor rows', () => {
       expect(rows).toHaveLength(7);
       expect(rows.some((r) => r.line === caret)).toBe(true);
     }
+  });
+});
+
+describe('long text (a 60 KB payload line)', () => {
+  const family = '👨‍👩‍👧'; // one cluster of 8 code units
+  it('graphemes keeps a cluster whole where it straddles the segmenter pieces, and loses nothing', () => {
+    for (const before of [440, 445, 447, 448, 505, 508, 511, 512, 513]) {
+      const text = `${'x'.repeat(before)}${family}é${'y'.repeat(600)}`;
+      const clusters = [...graphemes(text)];
+      expect(clusters.join('')).toBe(text);
+      expect(clusters[before]).toBe(family);
+      expect(clusters).toHaveLength(before + 2 + 600);
+    }
+  });
+  it('displayWidth, fit and fitTail on 60,000 characters with wide ones', () => {
+    const text = `${'é'.repeat(30_000)}${'界'.repeat(15_000)}${family}`;
+    expect(displayWidth(text)).toBe(30_000 + 30_000 + displayWidth(family));
+    expect(fit(text, 10)).toBe(`${'é'.repeat(9)}…`);
+    // The family counts 6 columns (three wide emoji), the ellipsis 1: one 界 fits before it.
+    expect(fitTail(text, 9)).toBe(`…界${family}`);
   });
 });
