@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createRequire } from 'node:module';
 import { ConnectionStringError } from '../core/connection-string.js';
+import { installCodeCache } from './code-cache.js';
 import { DEVICE_SUBCOMMANDS, deviceCommand } from './commands/device.js';
 import { feedbackCommand } from './commands/feedback.js';
 import { hubCommand } from './commands/hub.js';
@@ -19,6 +20,9 @@ import { EXIT, UsageError, choiceError, fail, unknownSubcommand } from './usage.
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 const EXIT_GRACE_MS = 1000;
+
+// Before any command loads an SDK from node_modules.
+installCodeCache();
 
 export async function main(argv: string[]): Promise<void> {
   const parser = yargs(argv)

@@ -4,7 +4,8 @@
  *
  * * `execCli` (to its end), `startCli` (wait for what it prints), `runInTerminal` (in a pty): children get a
  *   clean environment: no IOTHUB_* variables, no NODE_EXTRA_CA_CERTS, and XDG_STATE_HOME in a temporary
- *   directory, so that no test ever finds (or needs) a hub in the user's own state directory.
+ *   directory, so that no test ever finds (or needs) a hub in the user's own state directory; XDG_CACHE_HOME
+ *   too, so that the code cache (src/cli/code-cache.ts) is not written to the user's.
  * * `runCli` + `waitForLine`: the child with the test's own environment plus `env`.
  */
 import { spawn } from 'node:child_process';
@@ -33,9 +34,10 @@ export interface CliOptions {
 }
 
 const emptyStateHome = mkdtempSync(join(tmpdir(), 'iot-c2d-cli-xdg-'));
+const cacheHome = mkdtempSync(join(tmpdir(), 'iot-c2d-cli-cache-'));
 
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: emptyStateHome };
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: emptyStateHome, XDG_CACHE_HOME: cacheHome };
   for (const key of Object.keys(env)) if (key.startsWith('IOTHUB_') || key === 'NODE_EXTRA_CA_CERTS' || key === 'NODE_OPTIONS') delete env[key];
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];

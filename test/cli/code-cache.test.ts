@@ -1,0 +1,83 @@
+/**
+ * The code cache of the CommonJS modules from node_modules (src/cli/code-cache.ts, built in dist/cli): a
+ * process that loads an SDK module writes the cache, the next one uses it and has nothing to add, a damaged
+ * cache file is only a slower start, and IOT_C2D_NO_CODE_CACHE=1 writes nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MODULE = pathToFileURL(join(ROOT, 'dist/cli/code-cache.js')).href;
+// Loads an SDK module (CommonJS, from node_modules) after installing the cache, and prints what it exports.
+const PROGRAM = `
+import { createRequire } from 'node:module';
+const { installCodeCache } = await import(${JSON.stringify(MODULE)});
+installCodeCache();
+const require = createRequire(${JSON.stringify(join(ROOT, 'package.json'))});
+const common = require('azure-iot-common');
+console.log(typeof common.Message, new common.Message('x').getData());
+`;
+
+const homes: string[] = [];
+afterEach(() => {
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+});
+
+function cacheHome(): { home: string; file: string } {
+  const home = mkdtempSync(join(tmpdir(), 'iot-c2d-code-cache-'));
+  homes.push(home);
+  return { home, file: join(home, 'iot-c2d', 'code-cache', `${process.version}-${process.arch}.bin`) };
+}
+
+function run(home: string, extra: Record<string, string> = {}): string {
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home };
+  delete env.IOT_C2D_NO_CODE_CACHE;
+  Object.assign(env, extra);
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', PROGRAM], { env, encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return result.stdout.trim();
+}
+
+/** The files the cache holds code for. */
+function cachedFiles(file: string): string[] {
+  const bytes = readFileSync(file);
+  const length = bytes.readUInt32LE(0);
+  return Object.keys(JSON.parse(bytes.subarray(4, 4 + length).toString('utf8')) as Record<string, unknown>);
+}
+
+describe('code cache', () => {
+  it('is written by the first process and used, unchanged, by the next', () => {
+    const { home, file } = cacheHome();
+    expect(run(home)).toBe('function x');
+    expect(existsSync(file)).toBe(true);
+    const files = cachedFiles(file);
+    expect(files.some((f) => f.includes(join('node_modules', 'azure-iot-common', 'dist', 'message.js')))).toBe(true);
+    expect(files.every((f) => f.includes('node_modules'))).toBe(true);
+    const written = readFileSync(file);
+    const mtime = statSync(file).mtimeMs;
+
+    // Every module's cached code was accepted: nothing new to write.
+    expect(run(home)).toBe('function x');
+    expect(statSync(file).mtimeMs).toBe(mtime);
+    expect(readFileSync(file).equals(written)).toBe(true);
+  });
+
+  it('a damaged cache file only means compiling from source, and is written anew', () => {
+    const { home, file } = cacheHome();
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, Buffer.from('not a cache file at all'));
+    expect(run(home)).toBe('function x');
+    expect(cachedFiles(file).length).toBeGreaterThan(0);
+  });
+
+  it('IOT_C2D_NO_CODE_CACHE=1 writes nothing', () => {
+    const { home, file } = cacheHome();
+    expect(run(home, { IOT_C2D_NO_CODE_CACHE: '1' })).toBe('function x');
+    expect(existsSync(file)).toBe(false);
+  });
+});
