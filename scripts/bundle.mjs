@@ -34,7 +34,7 @@ const noHelpCache = {
  * text. Every import of it gets a stand-in that loads the real module on its first call.
  *
  * The stand-in also answers at once for text made only of characters that are one column each on their own
- * and beside others (ASCII, Latin-1, the punctuation, arrows, box drawing and shapes the TUI draws: ● · …
+ * and beside others, once its colours are taken out (ASCII, Latin-1, the punctuation, arrows, box drawing and shapes the TUI draws: ● · …
  * ↑ ─): the real module takes its fast path only for plain ASCII and segments everything else into
  * graphemes, which was much of the TUI's first frame (its Segmenter alone ≈ 20 ms). That set is worked out
  * here, at build time, by asking the very module the stand-in wraps about each candidate character.
@@ -72,7 +72,12 @@ const lazyStringWidth = {
         `const narrow = /^[${await narrowClass(args.path)}]*$/;`,
         'let real;',
         'export default function stringWidth(text, options) {',
-        "  if (options === undefined && typeof text === 'string' && narrow.test(text)) return text.length;",
+        // Colours (SGR sequences) count for nothing, as in string-width; any other escape sequence keeps its ESC and
+        // goes to the real module.
+        "  if (options === undefined && typeof text === 'string') {",
+        "    const plain = text.includes('\\x1b') ? text.replace(/\\x1b\\[[0-9;]*m/g, '') : text;",
+        '    if (narrow.test(plain)) return plain.length;',
+        '  }',
         `  real ??= require(${JSON.stringify(args.path)}).default;`,
         '  return real(text, options);',
         '}',
