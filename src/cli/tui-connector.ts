@@ -11,6 +11,7 @@ import type { DeviceInfo } from '../clients/types.js';
 import { parseDeviceConnectionString, parseServiceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
 import { HubStartError, connectPresence, readHubInstance, startHub } from '../hub/index.js';
+import type { Hub, HubInstance } from '../hub/index.js';
 import type { TuiConnector } from '../tui/connector.js';
 import type { TuiArgs } from './commands/tui.js';
 import { readCa } from './connection.js';
@@ -73,9 +74,13 @@ function headStart(open: Opener, serviceCs: string, deviceCs: string, transport:
 export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
   const stateDir = args['state-dir'];
   const common = { transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: stateDir, local: true };
+  const log = createWriteStream(`${stateDir}/tui-hub.log`, { flags: 'a', mode: 0o600 });
+  const options = { stateDir, devices: [DEMO_DEVICE], owner: 'iot-c2d tui', log: (line: string) => log.write(`${new Date().toISOString()} ${line}\n`) };
+  /** The hub this process runs, if it runs one (from the start, or since it took over a stopped TUI's). */
+  let ours: Hub | undefined;
   const running = await readHubInstance(stateDir);
   if (running) {
-    // An `iot-c2d hub` already runs on this state: use it rather than start a second one.
+    // An `iot-c2d hub` (or another TUI) already runs on this state: use it rather than start a second one.
     const ca = readCa(running.caPath, "The local hub's CA file");
     const gateway = `localhost:${running.port}`;
     const registry = new RegistryClient({ connectionString: running.serviceConnectionString, ...(ca ? { ca } : {}), deviceGateway: gateway });
@@ -86,17 +91,40 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
       if ((err as { kind?: string }).kind !== 'device-not-found') throw err;
       info = await registry.create(DEMO_DEVICE);
     }
-    // Whose hub it is, and that it is shared; the socket that answered stays open, so the header can say
-    // at once when that process goes away (its hub with it).
-    const whose = `shared: ${running.owner ?? 'iot-c2d hub'}, pid ${running.pid}`;
-    const watch = await connectPresence(stateDir);
+    let watch = await connectPresence(stateDir);
+    /**
+     * Follows whose hub it is. The socket that answered stays open, so the header says at once when that
+     * process goes away (its hub with it). Another TUI's hub is taken over: this process starts the hub on the
+     * same state and port, and the clients reconnect to it by themselves, losing nothing (the queues are in
+     * the state). A standalone `iot-c2d hub` is left for its user to start again.
+     */
+    const follow = (instance: HubInstance, listener: (hubLabel: string) => void): void => {
+      const whose = `shared: ${instance.owner ?? 'iot-c2d hub'}, pid ${instance.pid}`;
+      if (!watch) return listener(`local ${gateway} (${whose}, has stopped)`);
+      watch.socket.once('close', () => {
+        if (instance.owner !== options.owner) return listener(`local ${gateway} (${whose}, has stopped: restart it, or iot-c2d, to run a hub here)`);
+        startHub({ ...options, port: running.port }).then(
+          (hub) => {
+            ours = hub;
+            listener(`local ${gateway} (taken over when pid ${instance.pid} stopped)`);
+          },
+          async (err: unknown) => {
+            // Another TUI was quicker: follow its hub.
+            const next = err instanceof HubStartError && err.code === 'hub-running' ? await readHubInstance(stateDir) : undefined;
+            watch = next ? await connectPresence(stateDir) : undefined;
+            if (next && watch) {
+              listener(`local ${gateway} (shared: ${next.owner ?? 'iot-c2d hub'}, pid ${next.pid})`);
+              return follow(next, listener);
+            }
+            listener(`local ${gateway} (${whose}, has stopped; running one here failed: ${(err as Error).message})`);
+          },
+        );
+      });
+    };
     return {
       ...common,
-      hubLabel: `local ${gateway} (${whose})`,
-      watchHub: (listener) => {
-        if (!watch) return listener(`local ${gateway} (${whose}, has stopped)`);
-        watch.socket.once('close', () => listener(`local ${gateway} (${whose}, has stopped: restart iot-c2d to run a hub here)`));
-      },
+      hubLabel: `local ${gateway} (shared: ${running.owner ?? 'iot-c2d hub'}, pid ${running.pid})`,
+      watchHub: (listener) => follow(running, listener),
       serviceConnectionString: running.serviceConnectionString,
       deviceConnectionString: registry.deviceConnectionString(info),
       caPath: running.caPath,
@@ -104,20 +132,19 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
       shutdown: async () => {
         watch?.socket.removeAllListeners('close');
         watch?.socket.destroy();
+        await ours?.stop();
+        log.end();
       },
     };
   }
-  const log = createWriteStream(`${stateDir}/tui-hub.log`, { flags: 'a', mode: 0o600 });
-  const options = { stateDir, devices: [DEMO_DEVICE], owner: 'iot-c2d tui', log: (line: string) => log.write(`${new Date().toISOString()} ${line}\n`) };
-  let hub;
   try {
-    hub = await startHub({ ...options, port: args.port });
+    ours = await startHub({ ...options, port: args.port });
   } catch (err) {
     // The fixed default port is taken by something else: any free port will do.
     if (args.port === 0 || !(err instanceof HubStartError && err.code === 'port-in-use')) throw err;
-    hub = await startHub({ ...options, port: 0 });
+    ours = await startHub({ ...options, port: 0 });
   }
-  const started = hub;
+  const started = ours;
   return {
     ...common,
     hubLabel: `local localhost:${started.port}`,

@@ -79,8 +79,14 @@ export function explain(err: unknown, context: ErrorContext): ClientError {
   return new ClientError(result.kind, result.message, err);
 }
 
+/** azure-iot-device-mqtt's name for any failure of a client's first connection, a socket closed before the CONNACK too. */
+const FIRST_CONNECTION = /Failure on first connection \(Not authorized\): (.*?)(?: error)?$/s;
+
 function classify(err: unknown, context: ErrorContext): ClientError {
   const e = (err instanceof Error ? err : new Error(String(err))) as SdkError;
+  // Judge such a failure by what it wraps: a hub that went away mid-connect did not refuse the key.
+  const first = FIRST_CONNECTION.exec(e.message)?.[1];
+  if (first !== undefined && !/Not authorized|Bad username or password|Identifier rejected/.test(first)) return classify(new Error(first), context);
   // The AMQP transports wrap the real error: 'AMQP Transport: Could not connect' with .amqpError inside.
   const inner = e.amqpError as (Error & { condition?: string }) | undefined;
   const named = (x: Error | undefined): string | undefined => (x?.name && x.name !== 'Error' ? x.name : x?.constructor?.name !== 'Object' ? x?.constructor?.name : undefined);
@@ -121,7 +127,7 @@ function classify(err: unknown, context: ErrorContext): ClientError {
   if (condition === 'amqp:internal-error' && detail) return new ClientError('other', `${detail.replace(/\.$/, '')}.`);
   if (name === 'NotImplementedError') return new ClientError('unsupported', `${e.message.replace(/\.$/, '')}.`);
   if (name === 'TimeoutError') return new ClientError('timeout', `The hub did not answer in time: ${e.message}.`);
-  if (name === 'NotConnectedError' || /disconnected|ECONNRESET|socket hang up|closed/i.test(text)) {
+  if (name === 'NotConnectedError' || /disconnected|ECONNRESET|socket hang up|closed|Unable to establish a connection/i.test(text)) {
     return new ClientError('disconnected', `The connection to the hub was lost: ${firstLine(e.message)}.`);
   }
   if ('code' in e && typeof e.code === 'string' && /^E[A-Z]+/.test(e.code)) return explainSocketError(e as Error & { code: string }, 'the hub', context.what);

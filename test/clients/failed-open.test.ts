@@ -1,6 +1,15 @@
-/** A service client whose open fails leaves nothing behind: the SDK client is closed and its listeners gone. */
+/**
+ * A service client whose open fails leaves nothing behind: the SDK client is closed and its listeners gone. A
+ * device whose first connection is cut says so, not that its key was refused.
+ */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createServer } from 'node:tls';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { DeviceClient } from '../../src/clients/device-client.js';
+import { ClientError } from '../../src/clients/errors.js';
 import { ServiceClient } from '../../src/clients/service-client.js';
 import { parseServiceConnectionString } from '../../src/core/connection-string.js';
 import { startTestHub } from '../helpers/hub.js';
@@ -25,4 +34,23 @@ it('a refused open closes the SDK client and removes its listeners', async () =>
   const sdkClient = close.mock.contexts[0] as import('node:events').EventEmitter;
   expect(sdkClient.listenerCount('disconnect')).toBe(0);
   close.mockRestore();
+});
+
+it('a device whose first MQTT connection is cut before the CONNACK is told the connection was lost, not that its key was refused', async () => {
+  // A hub going away in the middle of a connect: TLS with the hub's certificate, the CONNECT read, the socket closed.
+  const certs = join(hub.stateDir, 'tls');
+  const server = createServer({ key: readFileSync(join(certs, 'server-key.pem')), cert: readFileSync(join(certs, 'server.pem')) }, (socket) => {
+    socket.once('data', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const open = DeviceClient.open({ connectionString: `HostName=localhost;DeviceId=cut-off;SharedAccessKey=${WRONG_KEY};GatewayHostName=localhost:${port}`, ca: hub.caPem });
+    const err = (await open.catch((e: unknown) => e)) as ClientError;
+    expect(err).toBeInstanceOf(ClientError);
+    expect(err.kind).toBe('disconnected');
+    expect(err.message).toMatch(/^The connection to the hub was lost: Unable to establish a connection/);
+  } finally {
+    server.close();
+  }
 });

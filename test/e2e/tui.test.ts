@@ -97,6 +97,35 @@ describe('iot-c2d tui in a pseudo-terminal', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('two TUIs on one state: when the one running the hub quits, the other takes the hub over and keeps receiving', async () => {
+    const state = tempDir();
+    const first = new PtyApp(['--state-dir', state, '--port', '0', '--transport', 'amqp'], { cwd: state });
+    let second: PtyApp | undefined;
+    try {
+      const port = /hub local localhost:(\d+)/.exec(await first.waitFor(/hub local localhost:\d+ {2}service ● connected/))?.[1];
+      // The second joins the first's hub. The first is demo-device over AMQP, the second over MQTT: IoT Hub keeps one
+      // MQTT connection per device, and two would take it from each other.
+      second = new PtyApp(['--state-dir', state, '--no-feedback'], { cwd: state });
+      await second.waitFor(`hub local localhost:${port} (shared: iot-c2d tui, pid `);
+      await second.waitFor(/service ● connected/);
+      await first.key('q');
+      expect((await first.exited).exitCode).toBe(0);
+      await second.waitFor(new RegExp(`hub local localhost:${port} \\(taken over when pid \\d+ stopped\\)`));
+      await second.waitFor(/service ● connected[\s\S]*device demo-device mqtt ● connected/, 20_000);
+      // A message sent now reaches the device through the hub the second TUI runs.
+      const sent = spawnSync(process.execPath, [CLI, 'send', 'demo-device', 'after-takeover', '--state-dir', state], { encoding: 'utf8', env: cleanEnv() });
+      expect(sent.stdout).toMatch(/enqueued/);
+      await second.waitFor(/\+ \S+.*\s+after-takeover/);
+      await second.key('q');
+      expect((await second.exited).exitCode).toBe(0);
+      // It stopped the hub it took over: the state is free for the next one.
+      expect(spawnSync(process.execPath, [CLI, 'send', 'demo-device', 'x', '--state-dir', state], { encoding: 'utf8', env: cleanEnv() }).stderr).toMatch(/no iot-c2d hub is running on/);
+    } finally {
+      first.kill();
+      second?.kill();
+    }
+  });
+
   describe('against a standalone iot-c2d hub (child process)', () => {
     let hub: ChildProcess;
     let info: { port: number; stateDir: string; caPath: string; serviceConnectionString: string; devices: Record<string, string> };
