@@ -86,7 +86,10 @@ function classify(err: unknown, context: ErrorContext): ClientError {
   const e = (err instanceof Error ? err : new Error(String(err))) as SdkError;
   // Judge such a failure by what it wraps: a hub that went away mid-connect did not refuse the key.
   const first = FIRST_CONNECTION.exec(e.message)?.[1];
-  if (first !== undefined && !/Not authorized|Bad username or password|Identifier rejected/.test(first)) return classify(new Error(first), context);
+  if (first !== undefined && !/Not authorized|Bad username or password|Identifier rejected/.test(first)) {
+    const code = /\b(E[A-Z_]{3,})\b/.exec(first)?.[1];
+    return classify(Object.assign(new Error(first), code ? { code } : {}), context);
+  }
   // The AMQP transports wrap the real error: 'AMQP Transport: Could not connect' with .amqpError inside.
   const inner = e.amqpError as (Error & { condition?: string }) | undefined;
   const named = (x: Error | undefined): string | undefined => (x?.name && x.name !== 'Error' ? x.name : x?.constructor?.name !== 'Object' ? x?.constructor?.name : undefined);

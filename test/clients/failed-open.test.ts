@@ -54,3 +54,15 @@ it('a device whose first MQTT connection is cut before the CONNACK is told the c
     server.close();
   }
 });
+
+it('a device whose hub stops listening between its TLS probe and its first MQTT connection is told nothing listens, and may retry', async () => {
+  // The probe gets its handshake; the listener closes at once, so the SDK's own connection is refused.
+  const certs = join(hub.stateDir, 'tls');
+  const server = createServer({ key: readFileSync(join(certs, 'server-key.pem')), cert: readFileSync(join(certs, 'server.pem')) }, () => server.close());
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  const { port } = server.address() as AddressInfo;
+  const err = (await DeviceClient.open({ connectionString: `HostName=localhost;DeviceId=too-late;SharedAccessKey=${WRONG_KEY};GatewayHostName=localhost:${port}`, ca: hub.caPem }).catch((e: unknown) => e)) as ClientError;
+  expect(err).toBeInstanceOf(ClientError);
+  expect(err.kind).toBe('unreachable');
+  expect(err.message).toMatch(/^Nothing is listening at the hub: start the hub/);
+});
