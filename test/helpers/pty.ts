@@ -2,6 +2,9 @@
  * Runs the built `iot-c2d` in a real pseudo-terminal (node-pty) and reads its screen as a user sees it
  * (@xterm/headless). Keys are written one at a time; waits are for the screen to change, never fixed sleeps.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
@@ -23,9 +26,13 @@ export interface PtyOptions {
 }
 
 /** The environment without anything that would point iot-c2d at another hub. */
+/** The code cache (src/cli/code-cache.ts) of the CLIs these tests start: never the user's own. */
+const cacheHome = mkdtempSync(join(tmpdir(), 'iot-c2d-pty-cache-'));
+process.once('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
+
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...extra })) {
+  for (const [k, v] of Object.entries({ ...process.env, XDG_CACHE_HOME: cacheHome, ...extra })) {
     if (v === undefined || k.startsWith('IOTHUB_') || k === 'NODE_OPTIONS' || k.startsWith('VITEST')) continue;
     env[k] = v;
   }
