@@ -12,6 +12,7 @@ import type { Client as SdkDeviceClient, Message as SdkMessage } from 'azure-iot
 import { ConnectionStringError, parseDeviceConnectionString, splitHostPort } from '../core/connection-string.js';
 import type { DeviceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
+import { deferTraverse } from './defer-traverse.js';
 import { explain } from './errors.js';
 import type { ClientError } from './errors.js';
 import { LinkStateCell } from './link-state.js';
@@ -21,6 +22,7 @@ import { settleUnavailable } from '../core/c2d-rules.js';
 import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types.js';
 
 const require = createRequire(import.meta.url);
+deferTraverse();
 const device = require('azure-iot-device') as typeof import('azure-iot-device');
 
 
