@@ -92,6 +92,7 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
       info = await registry.create(DEMO_DEVICE);
     }
     let watch = await connectPresence(stateDir);
+    const shared = (instance: HubInstance): string => `shared: ${instance.owner ?? 'iot-c2d hub'}, pid ${instance.pid}`;
     /**
      * Follows whose hub it is. The socket that answered stays open, so the header says at once when that
      * process goes away (its hub with it). Another TUI's hub is taken over: this process starts the hub on the
@@ -99,7 +100,7 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
      * the state). A standalone `iot-c2d hub` is left for its user to start again.
      */
     const follow = (instance: HubInstance, listener: (hubLabel: string) => void): void => {
-      const whose = `shared: ${instance.owner ?? 'iot-c2d hub'}, pid ${instance.pid}`;
+      const whose = shared(instance);
       if (!watch) return listener(`local ${gateway} (${whose}, has stopped)`);
       watch.socket.once('close', () => {
         if (instance.owner !== options.owner) return listener(`local ${gateway} (${whose}, has stopped: restart it, or iot-c2d, to run a hub here)`);
@@ -113,7 +114,7 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
             const next = err instanceof HubStartError && err.code === 'hub-running' ? await readHubInstance(stateDir) : undefined;
             watch = next ? await connectPresence(stateDir) : undefined;
             if (next && watch) {
-              listener(`local ${gateway} (shared: ${next.owner ?? 'iot-c2d hub'}, pid ${next.pid})`);
+              listener(`local ${gateway} (${shared(next)})`);
               return follow(next, listener);
             }
             listener(`local ${gateway} (${whose}, has stopped; running one here failed: ${(err as Error).message})`);
@@ -123,7 +124,7 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
     };
     return {
       ...common,
-      hubLabel: `local ${gateway} (shared: ${running.owner ?? 'iot-c2d hub'}, pid ${running.pid})`,
+      hubLabel: `local ${gateway} (${shared(running)})`,
       watchHub: (listener) => follow(running, listener),
       serviceConnectionString: running.serviceConnectionString,
       deviceConnectionString: registry.deviceConnectionString(info),

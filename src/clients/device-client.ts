@@ -13,8 +13,7 @@ import { ConnectionStringError, parseDeviceConnectionString, splitHostPort } fro
 import type { DeviceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
 import { deferTraverse } from './defer-traverse.js';
-import { explain } from './errors.js';
-import type { ClientError } from './errors.js';
+import { ClientError, explain } from './errors.js';
 import { LinkStateCell } from './link-state.js';
 import { Reconnector, STABLE_MS } from './reconnect.js';
 import { HubAgent, caBundle, probeTls, rheaServerNameFor } from './trust.js';
@@ -189,7 +188,7 @@ export class DeviceClient implements DeviceSide {
     // question is how this wrapper learns of a lost connection.
     this.client.setRetryPolicy({
       shouldRetry: (err: Error) => {
-        if (this.link.get().status === 'connected' && err?.name === 'NotConnectedError') this.lost(this.explain(err).message);
+        if (this.link.get().status === 'connected' && err?.name === 'NotConnectedError') this.lost(this.explain(err));
         return false;
       },
       nextRetryTimeout: () => 0,
@@ -199,16 +198,16 @@ export class DeviceClient implements DeviceSide {
     // (close, then open) the Client would never hear of a second loss: listen to the transport, which lives
     // as long as this wrapper (docs/sdk-notes.md).
     this.sdkTransport.on('disconnect', (err?: unknown) => {
-      if (this.link.get().status === 'connected') this.lost(err ? this.explain(err).message : 'the hub closed the connection');
+      if (this.link.get().status === 'connected') this.lost(err ? this.explain(err) : new ClientError('disconnected', 'the hub closed the connection'));
     });
     // The HTTP transport's receive errors (a 401 from polling, say) end at the SDK's Client in a debug line:
     // listen to the transport itself, or a refused device would look connected forever.
     if (this.transport === 'http') {
       (this.client as unknown as { _transport: { on(event: 'error', fn: (err: Error) => void): void } })._transport.on('error', (err: Error) => {
-        if (this.link.get().status === 'connected') this.lost(this.explain(err).message);
+        if (this.link.get().status === 'connected') this.lost(this.explain(err));
       });
     }
-    this.client.on('error', (err: Error) => this.lost(this.explain(err).message));
+    this.client.on('error', (err: Error) => this.lost(this.explain(err)));
     // Messages are taken from the transport, which lives as long as this client: a message the hub sends the
     // moment a connection opens (MQTT resumes the device's session, subscription included) arrives before
     // the Client's 'message' listener is back, and the SDK would hand it to no one after acknowledging it.
@@ -523,9 +522,9 @@ export class DeviceClient implements DeviceSide {
   }
 
   /** The connection dropped: show why; the reconnector tries again. */
-  private lost(reason: string): void {
+  private lost(error: ClientError): void {
     this.unsettled.clear();
-    this.reconnector.lost(this.withTakeoverHint(reason));
+    this.reconnector.lost(this.withTakeoverHint(error));
   }
 
   /**
@@ -533,10 +532,9 @@ export class DeviceClient implements DeviceSide {
    * device (two TUIs, the tutorial's device and ours): IoT Hub keeps one MQTT connection per device and drops
    * the older one, saying nothing to it. Say so, since the two will keep taking it from each other.
    */
-  private withTakeoverHint(reason: string): string {
+  private withTakeoverHint(error: ClientError): string {
     const upForMs = this.reconnector.upForMs();
-    const lost = 'The connection to the hub was lost';
-    if (upForMs === undefined || upForMs >= STABLE_MS || !this.transport.startsWith('mqtt') || !reason.startsWith(lost)) return reason;
+    if (upForMs === undefined || upForMs >= STABLE_MS || !this.transport.startsWith('mqtt') || error.kind !== 'disconnected') return error.message;
     return `Another client may have connected as device '${this.deviceId}': the connection was lost ${(upForMs / 1000).toFixed(1)} s after connecting (IoT Hub keeps one MQTT connection per device and drops the older one).`;
   }
 

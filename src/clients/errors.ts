@@ -86,7 +86,7 @@ function classify(err: unknown, context: ErrorContext): ClientError {
   const e = (err instanceof Error ? err : new Error(String(err))) as SdkError;
   // Judge such a failure by what it wraps: a hub that went away mid-connect did not refuse the key.
   const first = FIRST_CONNECTION.exec(e.message)?.[1];
-  if (first !== undefined && !/Not authorized|Bad username or password|Identifier rejected/.test(first)) {
+  if (first !== undefined) {
     const code = /\b(E[A-Z_]{3,})\b/.exec(first)?.[1];
     return classify(Object.assign(new Error(first), code ? { code } : {}), context);
   }
@@ -99,7 +99,7 @@ function classify(err: unknown, context: ErrorContext): ClientError {
   const device = context.deviceId ? `device '${context.deviceId}'` : 'the device';
   const text = [e.message, e.amqpError?.message, detail].join(' ');
 
-  if (name === 'UnauthorizedError' || condition === 'amqp:unauthorized-access' || e.response?.statusCode === 401 || /Not authorized|Bad username or password/.test(text)) {
+  if (name === 'UnauthorizedError' || condition === 'amqp:unauthorized-access' || e.response?.statusCode === 401 || /Not authorized|Bad username or password|Identifier rejected/.test(text)) {
     const who = context.keyName ? `policy "${context.keyName}"` : device;
     // The hub's own reason, when the SDK kept it (CBS status-description), rather than the SDK's wrapping.
     const reason = [detail, e.message].find((t) => t && !/^(AMQP Transport|mqtt\.js returned|Connection refused|Failure on first connection)/.test(t));
