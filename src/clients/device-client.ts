@@ -110,6 +110,7 @@ export interface DeviceClientOptions {
 interface SdkTransport {
   on(event: 'message', fn: (msg: SdkMessage) => void): void;
   on(event: 'disconnect', fn: (err?: unknown) => void): void;
+  removeListener(event: 'disconnect', fn: (err?: unknown) => void): void;
   enableC2D(done: (err?: Error) => void): void;
   disableC2D(done: (err?: Error) => void): void;
   /** MQTT: the MqttBase, whose provider makes each mqtt.js client. */
@@ -414,7 +415,7 @@ export class DeviceClient implements DeviceSide {
       this.client.removeListener('message', this.onSdkMessage);
       const subscribed = this.nextEnableC2D();
       this.client.on('message', this.onSdkMessage);
-      await subscribed;
+      await this.unlessLost(subscribed);
     } catch (err) {
       throw this.explain(err);
     }
@@ -440,6 +441,21 @@ export class DeviceClient implements DeviceSide {
         });
       };
     });
+  }
+
+  /**
+   * `step`, or the connection's loss while it is under way: a connection dropped between CONNACK and SUBACK
+   * leaves the SDK's subscribe waiting for ever, and an open that never ends would never be retried.
+   */
+  private unlessLost(step: Promise<void>): Promise<void> {
+    // Lost first: the step's own later failure is nobody's to handle.
+    step.catch(() => undefined);
+    let onLost: ((err?: unknown) => void) | undefined;
+    const lost = new Promise<never>((_, reject) => {
+      onLost = (err) => reject(err ?? new Error('the hub closed the connection'));
+      this.sdkTransport.on('disconnect', onLost);
+    });
+    return Promise.race([step, lost]).finally(() => this.sdkTransport.removeListener('disconnect', onLost as (err?: unknown) => void));
   }
 
   /** Is the message the SDK just handed over one this client takes (see stopReceiving)? */

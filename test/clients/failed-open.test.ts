@@ -2,6 +2,7 @@
  * A service client whose open fails leaves nothing behind: the SDK client is closed and its listeners gone. A
  * device whose first connection is cut says so, not that its key was refused.
  */
+import { Aedes } from 'aedes';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -65,4 +66,21 @@ it('a device whose hub stops listening between its TLS probe and its first MQTT 
   expect(err).toBeInstanceOf(ClientError);
   expect(err.kind).toBe('unreachable');
   expect(err.message).toMatch(/^Nothing is listening at the hub: start the hub/);
+});
+
+it('a device whose connection drops between CONNACK and SUBACK is told the connection was lost, instead of waiting for ever', async () => {
+  // An MQTT broker (aedes, which the hub uses) that lets the device in and goes away at its SUBSCRIBE.
+  const broker = await Aedes.createBroker({ authorizeSubscribe: (client) => client.conn.destroy() });
+  const certs = join(hub.stateDir, 'tls');
+  const server = createServer({ key: readFileSync(join(certs, 'server-key.pem')), cert: readFileSync(join(certs, 'server.pem')) }, (socket) => broker.handle(socket));
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const err = (await DeviceClient.open({ connectionString: `HostName=localhost;DeviceId=half-way;SharedAccessKey=${WRONG_KEY};GatewayHostName=localhost:${port}`, ca: hub.caPem }).catch((e: unknown) => e)) as ClientError;
+    expect(err).toBeInstanceOf(ClientError);
+    expect(err.kind).toBe('disconnected');
+  } finally {
+    server.close();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+  }
 });
