@@ -4,7 +4,9 @@
 //
 // Environment: IOTHUB_DEVICE_CONNECTION_STRING (the string `iot-c2d hub` prints),
 // IOTHUB_TRUSTED_CA_FILE (a PEM file handed to the SDK with OPTION_TRUSTED_CERT, TLS verification
-// stays on), IOTHUB_C_TRACE=1 for the SDK's protocol trace (OPTION_LOG_TRACE, on stdout).
+// stays on), IOTHUB_C_TRACE=1 for the SDK's protocol trace (OPTION_LOG_TRACE, on stdout); for an X.509
+// device (x509=true in the string), IOTHUB_X509_CERT_FILE and IOTHUB_X509_KEY_FILE (PEM files handed to the
+// SDK with OPTION_X509_CERT and OPTION_X509_PRIVATE_KEY, as its iothub_ll_client_x509_sample does).
 // Prints its own events as lines "@@ {json}" on stdout (the SDK logs there too): "connected" on
 // IOTHUB_CLIENT_CONNECTION_AUTHENTICATED, "status" on every other connection status change, one
 // "message" per C2D message (ids, content type, body, application properties), "done" after
@@ -186,6 +188,21 @@ int main(int argc, char** argv)
         if (IoTHubDeviceClient_LL_SetOption(device, OPTION_TRUSTED_CERT, trusted) != IOTHUB_CLIENT_OK)
         {
             printf("@@ {\"event\":\"error\",\"what\":\"OPTION_TRUSTED_CERT refused\"}\n");
+        }
+        const char* cert_file = getenv("IOTHUB_X509_CERT_FILE");
+        const char* key_file = getenv("IOTHUB_X509_KEY_FILE");
+        if (cert_file != NULL && key_file != NULL)
+        {
+            char* cert = read_file(cert_file);
+            char* key = read_file(key_file);
+            if (cert == NULL || key == NULL ||
+                IoTHubDeviceClient_LL_SetOption(device, OPTION_X509_CERT, cert) != IOTHUB_CLIENT_OK ||
+                IoTHubDeviceClient_LL_SetOption(device, OPTION_X509_PRIVATE_KEY, key) != IOTHUB_CLIENT_OK)
+            {
+                printf("@@ {\"event\":\"error\",\"what\":\"OPTION_X509_CERT or OPTION_X509_PRIVATE_KEY refused\"}\n");
+            }
+            free(cert);
+            free(key);
         }
         if (protocol == MQTT_Protocol || protocol == MQTT_WebSocket_Protocol)
         {

@@ -1,6 +1,7 @@
 """A C2D device on Microsoft's azure-iot-device (Python), as the tutorial writes it.
 
-Reads IOTHUB_DEVICE_CONNECTION_STRING, connects over MQTT (or MQTT over WebSockets with
+Reads IOTHUB_DEVICE_CONNECTION_STRING (for an X.509 device, x509=true: its certificate and key files
+from --cert and --key, as the SDK's samples take them), connects over MQTT (or MQTT over WebSockets with
 --websockets), prints one JSON line {"event": "connected"} and then one JSON line per
 message received, and exits after --count messages or --timeout seconds (exit 1).
 Trust: the SDK's default TLS context, i.e. SSL_CERT_FILE. Nothing here is specific to iot-c2d.
@@ -11,7 +12,7 @@ import os
 import sys
 import threading
 
-from azure.iot.device import IoTHubDeviceClient
+from azure.iot.device import IoTHubDeviceClient, X509
 
 _emit_lock = threading.Lock()
 
@@ -29,6 +30,8 @@ def main():
     parser.add_argument("--websockets", action="store_true")
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     args = parser.parse_args()
 
     received = []
@@ -51,9 +54,17 @@ def main():
         if len(received) >= args.count:
             done.set()
 
-    client = IoTHubDeviceClient.create_from_connection_string(
-        os.environ["IOTHUB_DEVICE_CONNECTION_STRING"], websockets=args.websockets
-    )
+    connection_string = os.environ["IOTHUB_DEVICE_CONNECTION_STRING"]
+    if args.cert:
+        fields = dict(part.split("=", 1) for part in connection_string.split(";"))
+        client = IoTHubDeviceClient.create_from_x509_certificate(
+            x509=X509(cert_file=args.cert, key_file=args.key),
+            hostname=fields["HostName"],
+            device_id=fields["DeviceId"],
+            websockets=args.websockets,
+        )
+    else:
+        client = IoTHubDeviceClient.create_from_connection_string(connection_string, websockets=args.websockets)
     client.on_message_received = on_message
     try:
         client.connect()

@@ -302,20 +302,94 @@ async function main() {
     return `iot-c2d send --wait exited ${result.code}: ${result.lines.filter((l) => l.trim()).slice(-1)[0] ?? ''}`;
   }
 
-  // Python device: receives what iot-c2d sends (over MQTT and MQTT over WebSockets), settles, Success feedback.
+  /** An X.509 device made by `iot-c2d device create --x509 <kind>` on the running hub: its string and files. */
+  async function x509Device(deviceId, kind, log, stateDir = pyStateDir) {
+    const made = await run(process.execPath, [CLI, 'device', 'create', deviceId, '--x509', kind, '--state-dir', stateDir, '--json'], { logFile: log }, 30 * SECOND);
+    const line = made.events.find((e) => e.type === 'device');
+    if (made.code !== 0 || !line) throw new Error(`iot-c2d device create --x509 ${kind} exited ${made.code}: ${made.lines.filter((l) => l.trim()).slice(-1)[0] ?? ''}`);
+    return { connectionString: line.connectionString, cert: line.certPath, key: line.keyPath };
+  }
+
+  // Python device: receives what iot-c2d sends (over MQTT and MQTT over WebSockets), settles, Success feedback;
+  // with a SAS key, and as X.509 devices (self-signed, and CA-signed by the hub's test CA) with their certificates.
   const pySdk = sdkProblem(join(config.deviceSdk, 'azure-iot-device', 'azure', 'iot', 'device'));
-  for (const transport of pyTransports) {
-    const deviceId = `py-${transport}`;
-    await testCase(`python azure-iot-device ${transport.toUpperCase()}: receives C2D messages with ids and properties; Success feedback`, pySdk, async () => {
+  for (const auth of ['sas', 'self-signed', 'ca']) {
+    for (const transport of pyTransports) {
+      const deviceId = auth === 'sas' ? `py-${transport}` : `py-x509-${auth}-${transport}`;
+      const label = auth === 'sas' ? '' : ` X.509 ${auth}`;
+      await testCase(`python azure-iot-device${label} ${transport.toUpperCase()}: receives C2D messages with ids and properties; Success feedback`, pySdk, async () => {
+        const log = join(logs, `${deviceId}.log`);
+        const x509 = auth === 'sas' ? undefined : await x509Device(deviceId, auth, log);
+        const args = [join(HERE, 'py_device.py'), '--count', '2', '--timeout', '60', ...(transport === 'mqtt-ws' ? ['--websockets'] : []), ...(x509 ? ['--cert', x509.cert, '--key', x509.key] : [])];
+        const device = start(config.python, args, { env: { ...pythonEnv, IOTHUB_DEVICE_CONNECTION_STRING: x509?.connectionString ?? info.devices[deviceId] }, logFile: log });
+        try {
+          await device.waitFor((e) => e.event === 'connected', 30 * SECOND, 'device connect').catch((error) => {
+            throw new Error([error.message, ...causes(device.lines)].join(' | '));
+          });
+          const { result, expected } = await sendWithCli(deviceId, deviceId, 2, log);
+          await settled(device, result);
+          const detail = checkMessages(device.events, expected);
+          const fb = feedbackProblem(result);
+          if (fb) throw new Error(fb);
+          return `${detail}; feedback Success for both`;
+        } finally {
+          await device.stop();
+        }
+      });
+    }
+  }
+
+  // A device that is no SDK at all: Debian's mosquitto_sub (CleanSession 1, a SAS token as the password).
+  const mosquitto = spawnSync('mosquitto_sub', ['--help'], { encoding: 'utf8' }).error ? 'mosquitto_sub not found (apt-get install mosquitto-clients)' : '';
+  // And as an X.509 device: its certificate and key as the TLS client certificate, no password.
+  for (const auth of ['sas', 'x509']) {
+    await testCase(`mosquitto_sub as a device (${auth === 'sas' ? 'SAS password' : 'X.509 self-signed client certificate'}, CleanSession 1): receives C2D messages with ids and properties; Success feedback`, mosquitto, async () => {
+      const deviceId = auth === 'sas' ? 'mosquitto' : 'mosquitto-cert';
       const log = join(logs, `${deviceId}.log`);
-      const device = start(config.python, [join(HERE, 'py_device.py'), '--count', '2', '--timeout', '60', ...(transport === 'mqtt-ws' ? ['--websockets'] : [])], { env: { ...pythonEnv, IOTHUB_DEVICE_CONNECTION_STRING: info.devices[deviceId] }, logFile: log });
+      let credentials;
+      if (auth === 'sas') {
+        const key = /SharedAccessKey=([^;]+)/.exec(info.devices[deviceId])?.[1] ?? '';
+        const { createSasToken } = await import(join(HERE, '..', '..', 'dist', 'core', 'sas.js'));
+        credentials = ['-P', createSasToken(`localhost/devices/${deviceId}`, key, Math.floor(Date.now() / 1000) + 3600)];
+      } else {
+        const x509 = await x509Device(deviceId, 'self-signed', log);
+        credentials = ['--cert', x509.cert, '--key', x509.key];
+      }
+      // Line-buffered: piped, mosquitto_sub would print nothing until it exits.
+      const device = start('stdbuf', ['-oL', 'mosquitto_sub', '-h', 'localhost', '-p', '8883', '--cafile', info.caPath, '-i', deviceId, '-u', `localhost/${deviceId}/?api-version=2021-04-12`, ...credentials,
+        '-t', `devices/${deviceId}/messages/devicebound/#`, '-q', '1', '-C', '2', '-W', '60', '-F', '%t %p', '-d'], { logFile: log });
       try {
-        await device.waitFor((e) => e.event === 'connected', 30 * SECOND, 'device connect').catch((error) => {
-          throw new Error([error.message, ...causes(device.lines)].join(' | '));
+        // mosquitto_sub prints no JSON events: wait for its SUBACK line.
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(() => finish(() => reject(new Error(['no SUBACK within 30 s', ...causes(device.lines)].join(' | ')))), 30 * SECOND);
+          const finish = (settle) => {
+            clearTimeout(timer);
+            device.waiters.delete(check);
+            settle();
+          };
+          const check = () => {
+            if (device.lines.some((l) => l.includes('received SUBACK'))) finish(resolve);
+            else if (device.exitCode !== undefined) finish(() => reject(new Error([`mosquitto_sub exited (${device.exitCode})`, ...causes(device.lines)].join(' | '))));
+          };
+          device.waiters.add(check);
+          check();
         });
         const { result, expected } = await sendWithCli(deviceId, deviceId, 2, log);
         await settled(device, result);
-        const detail = checkMessages(device.events, expected);
+        // Each message: "<topic> <payload>"; the topic's last segment is the property bag.
+        const events = device.lines.filter((l) => l.startsWith(`devices/${deviceId}/messages/devicebound/`)).map((line) => {
+          const space = line.indexOf(' ');
+          const bag = line.slice(0, space).split('/')[4] ?? '';
+          const fields = { event: 'message', data: line.slice(space + 1), properties: {} };
+          const system = { '$.mid': 'messageId', '$.cid': 'correlationId', '$.ct': 'contentType', '$.ce': 'contentEncoding' };
+          for (const pair of bag.split('&').filter(Boolean)) {
+            const [k, v = ''] = pair.split('=').map(decodeURIComponent);
+            if (system[k]) fields[system[k]] = v;
+            else if (!k.startsWith('$.')) fields.properties[k] = v;
+          }
+          return fields;
+        });
+        const detail = checkMessages(events, expected);
         const fb = feedbackProblem(result);
         if (fb) throw new Error(fb);
         return `${detail}; feedback Success for both`;
@@ -324,57 +398,6 @@ async function main() {
       }
     });
   }
-
-  // A device that is no SDK at all: Debian's mosquitto_sub (CleanSession 1, a SAS token as the password).
-  const mosquitto = spawnSync('mosquitto_sub', ['--help'], { encoding: 'utf8' }).error ? 'mosquitto_sub not found (apt-get install mosquitto-clients)' : '';
-  await testCase('mosquitto_sub as a device (SAS password, CleanSession 1): receives C2D messages with ids and properties; Success feedback', mosquitto, async () => {
-    const deviceId = 'mosquitto';
-    const log = join(logs, `${deviceId}.log`);
-    const key = /SharedAccessKey=([^;]+)/.exec(info.devices[deviceId])?.[1] ?? '';
-    const { createSasToken } = await import(join(HERE, '..', '..', 'dist', 'core', 'sas.js'));
-    const token = createSasToken(`localhost/devices/${deviceId}`, key, Math.floor(Date.now() / 1000) + 3600);
-    // Line-buffered: piped, mosquitto_sub would print nothing until it exits.
-    const device = start('stdbuf', ['-oL', 'mosquitto_sub', '-h', 'localhost', '-p', '8883', '--cafile', info.caPath, '-i', deviceId, '-u', `localhost/${deviceId}/?api-version=2021-04-12`, '-P', token,
-      '-t', `devices/${deviceId}/messages/devicebound/#`, '-q', '1', '-C', '2', '-W', '60', '-F', '%t %p', '-d'], { logFile: log });
-    try {
-      // mosquitto_sub prints no JSON events: wait for its SUBACK line.
-      await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => finish(() => reject(new Error(['no SUBACK within 30 s', ...causes(device.lines)].join(' | ')))), 30 * SECOND);
-        const finish = (settle) => {
-          clearTimeout(timer);
-          device.waiters.delete(check);
-          settle();
-        };
-        const check = () => {
-          if (device.lines.some((l) => l.includes('received SUBACK'))) finish(resolve);
-          else if (device.exitCode !== undefined) finish(() => reject(new Error([`mosquitto_sub exited (${device.exitCode})`, ...causes(device.lines)].join(' | '))));
-        };
-        device.waiters.add(check);
-        check();
-      });
-      const { result, expected } = await sendWithCli(deviceId, deviceId, 2, log);
-      await settled(device, result);
-      // Each message: "<topic> <payload>"; the topic's last segment is the property bag.
-      const events = device.lines.filter((l) => l.startsWith(`devices/${deviceId}/messages/devicebound/`)).map((line) => {
-        const space = line.indexOf(' ');
-        const bag = line.slice(0, space).split('/')[4] ?? '';
-        const fields = { event: 'message', data: line.slice(space + 1), properties: {} };
-        const system = { '$.mid': 'messageId', '$.cid': 'correlationId', '$.ct': 'contentType', '$.ce': 'contentEncoding' };
-        for (const pair of bag.split('&').filter(Boolean)) {
-          const [k, v = ''] = pair.split('=').map(decodeURIComponent);
-          if (system[k]) fields[system[k]] = v;
-          else if (!k.startsWith('$.')) fields.properties[k] = v;
-        }
-        return fields;
-      });
-      const detail = checkMessages(events, expected);
-      const fb = feedbackProblem(result);
-      if (fb) throw new Error(fb);
-      return `${detail}; feedback Success for both`;
-    } finally {
-      await device.stop();
-    }
-  });
 
   // The tutorial: a Python back end (azure-iot-hub, uAMQP) sends to a Python device; feedback read with iot-c2d.
   const hubSdk = pySdk || sdkProblem(join(config.serviceSdk, 'src', 'azure', 'iot', 'hub'));
@@ -426,16 +449,21 @@ async function main() {
   // The C SDK's device on every transport, with the connection string exactly as the hub prints it. The C SDK
   // needs a dot in HostName: the hub's --host-name gives one (a hub without that option prints localhost).
   const cMissing = existsSync(config.cDevice) ? '' : `not found: ${config.cDevice} (build scripts/interop/c2d_device.c, README.md "Interop with Microsoft's SDKs")`;
-  const cName = (transport) => `C SDK device ${transport.toUpperCase()}: receives C2D messages with ids and properties; Success feedback`;
-  if (!cMissing && cTransports.some((t) => cName(t).includes(config.only))) {
+  const cName = (transport, auth) => `C SDK device${auth === 'sas' ? '' : ` X.509 ${auth}`} ${transport.toUpperCase()}: receives C2D messages with ids and properties; Success feedback`;
+  let cStateDir;
+  if (!cMissing && cTransports.some((t) => ['sas', 'self-signed', 'ca'].some((a) => cName(t, a).includes(config.only)))) {
     if (!hubHelp.includes('--host-name')) console.log('note: this hub has no --host-name option: it prints HostName=localhost, which the C SDK refuses (no dot)');
-    await startHub('C', cTransports.map((t) => `c-${t}`), hubHelp.includes('--host-name') ? ['--host-name', config.cHostName] : []);
+    cStateDir = await startHub('C', cTransports.map((t) => `c-${t}`), hubHelp.includes('--host-name') ? ['--host-name', config.cHostName] : []);
   }
-  for (const transport of cTransports) {
-    const deviceId = `c-${transport}`;
-    await testCase(cName(transport), cMissing, async () => {
+  // With a SAS key on every transport; as X.509 devices (OPTION_X509_CERT) over MQTT, AMQP and HTTP.
+  const cCases = [...cTransports.map((t) => ['sas', t]), ...['self-signed', 'ca'].flatMap((a) => ['mqtt', 'amqp', 'http'].map((t) => [a, t]))];
+  for (const [auth, transport] of cCases) {
+    const deviceId = auth === 'sas' ? `c-${transport}` : `c-x509-${auth}-${transport}`;
+    await testCase(cName(transport, auth), cMissing, async () => {
       const log = join(logs, `${deviceId}.log`);
-      const device = start(config.cDevice, [transport, '2', '75'], { env: { IOTHUB_DEVICE_CONNECTION_STRING: info.devices[deviceId], IOTHUB_TRUSTED_CA_FILE: info.caPath }, logFile: log, eventPrefix: '@@ ' });
+      const x509 = auth === 'sas' ? undefined : await x509Device(deviceId, auth, log, cStateDir);
+      const env = { IOTHUB_DEVICE_CONNECTION_STRING: x509?.connectionString ?? info.devices[deviceId], IOTHUB_TRUSTED_CA_FILE: info.caPath, ...(x509 ? { IOTHUB_X509_CERT_FILE: x509.cert, IOTHUB_X509_KEY_FILE: x509.key } : {}) };
+      const device = start(config.cDevice, [transport, '2', '75'], { env, logFile: log, eventPrefix: '@@ ' });
       try {
         // HTTP has no connection to report: its device polls, so send right away.
         if (transport !== 'http') {

@@ -4,7 +4,6 @@
  * exports, in a file only the user can read (mode 0600); and the ones it reads: a payload from a file, an
  * X.509 device's certificate and key. Each returns what to show the user (never a key's contents).
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -14,6 +13,7 @@ import { envFileText } from '../core/env-file.js';
 import { errorText } from './errors.js';
 import type { FeedbackRow, Notice, Overlay } from './state/types.js';
 import { makeDirectory } from '../core/make-directory.js';
+import { keyPairProblem as certificatePairProblem } from '../core/device-certificate.js';
 
 /** Writes `iot-c2d-export-<time>.jsonl` into `dir`: a line per message sent in this run, a line per feedback record. */
 export function exportJsonl(rows: Iterable<FeedbackRow>, dir: string): Notice {
@@ -106,10 +106,5 @@ export function readPemFile(path: string, dir: string, what: 'certificate' | 'ke
 
 /** Does `key` belong to `cert`? One line saying why not (neither is shown); undefined when it does. */
 export function keyPairProblem(cert: { pem: string; path: string }, key: { pem: string; path: string }): string | undefined {
-  try {
-    if (new X509Certificate(cert.pem).checkPrivateKey(createPrivateKey(key.pem))) return undefined;
-    return `${key.path} is not the private key of the certificate ${cert.path}.`;
-  } catch (err) {
-    return `Cannot use ${cert.path} with ${key.path}: ${errorText(err)}`;
-  }
+  return certificatePairProblem({ pem: cert.pem, name: cert.path }, { pem: key.pem, name: key.path });
 }

@@ -63,6 +63,35 @@ it('receive of an x509=true string without a certificate, and --ca-cert without 
   expect(half.stderr).toMatch(/Give --ca-cert and --ca-key together/);
 });
 
+it("receive with a key that is not the certificate's, or a file that is no certificate, says which file, in one line", async () => {
+  const one = jsonLines((await execCli(['device', 'create', 'cam-4', '--x509', 'self-signed', '--json', '--state-dir', hub.stateDir, ...hubArgs(hub)])).stdout)[0] as { connectionString: string; certPath: string };
+  const other = jsonLines((await execCli(['device', 'create', 'cam-5', '--x509', 'self-signed', '--json', '--state-dir', hub.stateDir, ...hubArgs(hub)])).stdout)[0] as { keyPath: string };
+  const receive = (cert: string, key: string) => execCli(['receive', '--device', one.connectionString, '--ca', hub.caPath, '--cert', cert, '--key', key, '--count', '1', '--timeout', '5']);
+
+  const mismatch = await receive(one.certPath, other.keyPath);
+  expect(mismatch.code).toBe(2);
+  expect(mismatch.stderr).toBe(`iot-c2d: --key ${other.keyPath} is not the private key of the certificate --cert ${one.certPath}: give the key made with that certificate.\n`);
+
+  const notPem = join(tempStateDir(), 'notes.txt');
+  writeFileSync(notPem, 'not a certificate');
+  const wrongFile = await receive(notPem, other.keyPath);
+  expect(wrongFile.code).toBe(2);
+  expect(wrongFile.stderr).toBe(`iot-c2d: --cert ${notPem} is not a PEM certificate (-----BEGIN CERTIFICATE-----): give the device's certificate.\n`);
+  const keyAsCert = await receive(one.certPath, one.certPath);
+  expect(keyAsCert.stderr).toMatch(/^iot-c2d: --key .* is not a PEM private key/);
+});
+
+it("device create --x509 ca with a --ca-key that is not the --ca-cert's key is refused before anything is registered", async () => {
+  const dir = tempStateDir();
+  const [one, two] = await Promise.all([makeDeviceCa('One CA'), makeDeviceCa('Two CA')]);
+  writeFileSync(join(dir, 'one.pem'), one.certPem);
+  writeFileSync(join(dir, 'two-key.pem'), two.keyPem);
+  const created = await execCli(['device', 'create', 'cam-6', '--x509', 'ca', '--ca-cert', join(dir, 'one.pem'), '--ca-key', join(dir, 'two-key.pem'), '--state-dir', hub.stateDir, ...hubArgs(hub)]);
+  expect(created.code).toBe(2);
+  expect(created.stderr).toMatch(/^iot-c2d: --ca-key .*two-key\.pem is not the private key of the certificate --ca-cert .*one\.pem: give the key made with that certificate\.$/m);
+  expect((await execCli(['device', 'show', 'cam-6', ...hubArgs(hub)])).code).not.toBe(0);
+});
+
 it('hub --device-ca prints its own CA first, then the device CA; an unreadable one is a usage error', async () => {
   const dir = tempStateDir();
   const ca = await makeDeviceCa('Fleet CA');

@@ -5,9 +5,11 @@
  * are refused the way each transport refuses (the SDK's UnauthorizedError), with one log line; a SAS device
  * on the same port is unaffected.
  */
+import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from 'azure-iothub';
 import { DeviceClient } from '../../src/clients/device-client.js';
+import { caBundle } from '../../src/clients/trust.js';
 import type { ClientError } from '../../src/clients/errors.js';
 import type { ServiceClient } from '../../src/clients/service-client.js';
 import type { FeedbackRecord, DeviceTransport } from '../../src/core/types.js';
@@ -147,4 +149,13 @@ it('an x509=true connection string without a certificate is refused before conne
   expect(err.message).toBe(
     'The device connection string has x509=true, but no certificate and key were given: iot-c2d receive takes them (--cert <pem> --key <pem>); in the TUI, paste the string with p on the Device pane and give the files.',
   );
+});
+
+it('an MQTT client of an X.509 device with neither a password nor a certificate (mosquitto_sub without --cert) is told what is missing', async () => {
+  const before = hub.logs.length;
+  const client = connect(`mqtts://localhost:${hub.port}`, { clientId: 'x-self', username: 'localhost/x-self/?api-version=2021-04-12', ca: caBundle(hub.caPem), protocolVersion: 4, reconnectPeriod: 0 });
+  const err = await new Promise<Error & { code?: number }>((resolve) => client.once('error', resolve));
+  client.end(true);
+  expect(err.code).toBe(5);
+  expect(hub.logs.slice(before)).toContain(`mqtt: refused connection of "x-self": No credentials for device 'x-self': neither a SAS token nor a client certificate.`);
 });

@@ -140,6 +140,10 @@ async function createX509(registry: RegistrySide, args: DeviceArgs, out: Output)
   if (args.x509 === 'ca') {
     if (args['ca-cert'] !== undefined && args['ca-key'] !== undefined) {
       ca = { certPem: readPem(args['ca-cert'], '--ca-cert'), keyPem: readPem(args['ca-key'], '--ca-key') };
+      // A key that is not the CA's would sign certificates no hub trusting that CA accepts.
+      const { keyPairProblem } = await import('../../core/device-certificate.js');
+      const problem = keyPairProblem({ pem: ca.certPem, name: `--ca-cert ${args['ca-cert']}` }, { pem: ca.keyPem, name: `--ca-key ${args['ca-key']}` });
+      if (problem) throw new UsageError(problem);
       caNote = `signed by ${args['ca-cert']}: the hub must trust it (iot-c2d hub --device-ca ${args['ca-cert']})`;
     } else {
       const testCa = await hub.ensureDeviceTestCa(stateDir);

@@ -89,7 +89,11 @@ async function x509Files(args: ReceiveArgs, target: DeviceTarget): Promise<{ cer
       throw new UsageError(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the path of a PEM file.`);
     }
   };
-  return { cert: read(cert, '--cert'), key: read(key, '--key') };
+  const files = { cert: read(cert, '--cert'), key: read(key, '--key') };
+  const { keyPairProblem } = await import('../../core/device-certificate.js');
+  const problem = keyPairProblem({ pem: files.cert, name: `--cert ${cert}` }, { pem: files.key, name: `--key ${key}` });
+  if (problem) throw new UsageError(problem);
+  return files;
 }
 
 const LABELS: Record<SystemProperty, string> = {

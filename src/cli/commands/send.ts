@@ -104,7 +104,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
         .positional('payload', { type: 'string', describe: 'The message body (else --file, else stdin when it is not a terminal)' }),
     )
       .option('file', { type: 'string', describe: 'Read the payload from this file ("-": stdin)' })
-      .option('message-id', { type: 'string', describe: 'Message id (default: a new UUID; with --count, <id>-0, <id>-1, ...)' })
+      .option('message-id', { type: 'string', describe: 'Message id (default: a new UUID; with --count, an id ending in a number counts on from it (m_0, m_1, ...), any other gets -0, -1, ...)' })
       .option('correlation-id', { type: 'string', describe: 'Correlation id' })
       .option('user-id', { type: 'string', describe: 'User id (AMQP user-id: who the message is from)' })
       .option('prop', { type: 'string', array: true, nargs: 1, describe: 'Custom property key=value (repeatable)' })

@@ -144,8 +144,8 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
       if (typeof who === 'string') return refuse(client, who, 5, done);
       if (client.id !== who.deviceId) return refuse(client, `client id "${client.id}" must equal the device id "${who.deviceId}"`, 2, done);
       // The device SDK sends no password when it authenticates with a certificate.
-      const certificate = password?.length ? undefined : peerCertificateOf(tlsSockets.get(client));
-      const result = core.authenticate(certificate ? { deviceId: who.deviceId, certificate } : { token: password?.toString('utf8') ?? '' });
+      // With neither, the certificate check names what is missing (not a "malformed token").
+      const result = core.authenticate(password?.length ? { token: password.toString('utf8') } : { deviceId: who.deviceId, certificate: peerCertificateOf(tlsSockets.get(client)) });
       if (!result.ok) return refuse(client, result.reason, 5, done);
       if (!grantsDevice(result.grant, who.deviceId)) return refuse(client, `the token does not let "${who.deviceId}" connect`, 5, done);
       sessions.set(client, { deviceId: who.deviceId, expiresAtMs: result.grant.expiresAtMs });
