@@ -8,7 +8,8 @@
 //   AZURE_IOT_SDK_PYTHON_DIR   checkout of Azure/azure-iot-sdk-python (its azure-iot-device/ goes on PYTHONPATH)
 //   AZURE_IOT_HUB_PYTHON_DIR   checkout of Azure/azure-iot-hub-python (its src/ goes on PYTHONPATH)
 //   IOT_C2D_INTEROP_C_DEVICE   scripts/interop/c2d_device.c built against azure-iot-sdk-c
-//   (defaults: $XDG_CACHE_HOME/iot-c2d-interop/{azure-iot-sdk-python,azure-iot-hub-python,c2d_device})
+//   IOT_C2D_INTEROP_C_SERVICE  scripts/interop/c2d_service.c built against azure-iot-sdk-c's iothub_service_client
+//   (defaults: $XDG_CACHE_HOME/iot-c2d-interop/{azure-iot-sdk-python,azure-iot-hub-python,c2d_device,c2d_service})
 //   PYTHON                     interpreter with Debian's python3-uamqp, -paho-mqtt, -msrest, -azure (/usr/bin/python3)
 //   IOT_C2D_INTEROP_HUB_ARGS   extra arguments for `iot-c2d hub` (e.g. a host-name option)
 //   IOT_C2D_INTEROP_CASES      run only the cases whose name contains this text
@@ -39,6 +40,7 @@ const config = {
   deviceSdk: process.env.AZURE_IOT_SDK_PYTHON_DIR || join(CACHE, 'azure-iot-sdk-python'),
   serviceSdk: process.env.AZURE_IOT_HUB_PYTHON_DIR || join(CACHE, 'azure-iot-hub-python'),
   cDevice: process.env.IOT_C2D_INTEROP_C_DEVICE || join(CACHE, 'c2d_device'),
+  cService: process.env.IOT_C2D_INTEROP_C_SERVICE || join(CACHE, 'c2d_service'),
   hubArgs: (process.env.IOT_C2D_INTEROP_HUB_ARGS || '').split(/\s+/).filter(Boolean),
   only: process.env.IOT_C2D_INTEROP_CASES || '',
   cHostName: process.env.IOT_C2D_INTEROP_C_HOST_NAME || '127.0.0.1',
@@ -451,9 +453,10 @@ async function main() {
   const cMissing = existsSync(config.cDevice) ? '' : `not found: ${config.cDevice} (build scripts/interop/c2d_device.c, README.md "Interop with Microsoft's SDKs")`;
   const cName = (transport, auth) => `C SDK device${auth === 'sas' ? '' : ` X.509 ${auth}`} ${transport.toUpperCase()}: receives C2D messages with ids and properties; Success feedback`;
   let cStateDir;
-  if (!cMissing && cTransports.some((t) => ['sas', 'self-signed', 'ca'].some((a) => cName(t, a).includes(config.only)))) {
+  const cServiceName = 'C SDK service client (iothub_messaging_ll, AMQP) -> C SDK device MQTT: ids, properties; Success feedback read by the C service';
+  if (!cMissing && (cServiceName.includes(config.only) || cTransports.some((t) => ['sas', 'self-signed', 'ca'].some((a) => cName(t, a).includes(config.only))))) {
     if (!hubHelp.includes('--host-name')) console.log('note: this hub has no --host-name option: it prints HostName=localhost, which the C SDK refuses (no dot)');
-    cStateDir = await startHub('C', cTransports.map((t) => `c-${t}`), hubHelp.includes('--host-name') ? ['--host-name', config.cHostName] : []);
+    cStateDir = await startHub('C', [...cTransports.map((t) => `c-${t}`), 'c-backend'], hubHelp.includes('--host-name') ? ['--host-name', config.cHostName] : []);
   }
   // With a SAS key on every transport; as X.509 devices (OPTION_X509_CERT) over MQTT, AMQP and HTTP.
   const cCases = [...cTransports.map((t) => ['sas', t]), ...['self-signed', 'ca'].flatMap((a) => ['mqtt', 'amqp', 'http'].map((t) => [a, t]))];
@@ -484,6 +487,30 @@ async function main() {
       }
     });
   }
+
+  // The C SDK's back end (its iothub_service_client, on uAMQP) sends to the C device; it reads its own feedback.
+  const cServiceMissing = cMissing || (existsSync(config.cService) ? '' : `not found: ${config.cService} (build scripts/interop/c2d_service.c, README.md "Interop with Microsoft's SDKs")`);
+  await testCase(cServiceName, cServiceMissing, async () => {
+    const deviceId = 'c-backend';
+    const log = join(logs, `${deviceId}.log`);
+    const device = start(config.cDevice, ['mqtt', '2', '75'], { env: { IOTHUB_DEVICE_CONNECTION_STRING: info.devices[deviceId], IOTHUB_TRUSTED_CA_FILE: info.caPath }, logFile: log, eventPrefix: '@@ ' });
+    try {
+      await device.waitFor((e) => e.event === 'connected', 30 * SECOND, 'device connect');
+      const backEnd = await run(config.cService, [deviceId, '2', '45'], { env: { IOTHUB_CONNECTION_STRING: service, IOTHUB_TRUSTED_CA_FILE: info.caPath }, logFile: join(logs, 'c-service.log'), eventPrefix: '@@ ' }, 60 * SECOND);
+      await settled(device, backEnd);
+      // The C service client sends no content type or encoding.
+      const expected = [0, 1].map((i) => ({ messageId: `${deviceId}-svc-${i}`, correlationId: `corr-${deviceId}`, data: PAYLOAD, properties: PROPERTIES, ack: 'full' }));
+      const detail = checkMessages(device.events, expected);
+      const records = backEnd.events.filter((e) => e.event === 'feedback');
+      const problems = expected.filter((m) => !records.some((r) => r.originalMessageId === m.messageId && r.deviceId === deviceId && r.description.toLowerCase() === 'success'));
+      if (backEnd.code !== 0 || problems.length > 0) {
+        throw new Error([`${detail}, but the C service exited ${backEnd.code} with feedback for ${records.map((r) => `${r.originalMessageId}=${r.description}`).join(', ') || 'none'}`, ...causes(backEnd.lines, 2)].join(' | '));
+      }
+      return `${detail}; the C service read Success feedback for both`;
+    } finally {
+      await device.stop();
+    }
+  });
 
   await hub.stop();
   const passed = results.filter((s) => s === 'PASS').length;
