@@ -10,7 +10,8 @@
 // Prints its own events as lines "@@ {json}" on stdout (the SDK logs there too): "connected" on
 // IOTHUB_CLIENT_CONNECTION_AUTHENTICATED, "status" on every other connection status change, one
 // "message" per C2D message (ids, content type, body, application properties), "done" after
-// <count> messages (exit 0) or "timeout" (exit 1). Accepts every message (IOTHUBMESSAGE_ACCEPTED).
+// <count> messages (exit 0) or "timeout" (exit 1). Accepts every message (IOTHUBMESSAGE_ACCEPTED), or, with
+// IOTHUB_C2D_DISPOSITION=reject or abandon, rejects or abandons it (AMQP and HTTP; MQTT has neither).
 // Differences from the sample: logger_init() first (the sample aborts at its first log line at
 // this SDK's commit without it), arguments instead of #defines, JSON output.
 //
@@ -124,6 +125,9 @@ static IOTHUBMESSAGE_DISPOSITION_RESULT on_message(IOTHUB_MESSAGE_HANDLE message
     printf("}}\n");
     fflush(stdout);
     g_received++;
+    const char* disposition = getenv("IOTHUB_C2D_DISPOSITION");
+    if (disposition != NULL && strcmp(disposition, "reject") == 0) return IOTHUBMESSAGE_REJECTED;
+    if (disposition != NULL && strcmp(disposition, "abandon") == 0) return IOTHUBMESSAGE_ABANDONED;
     return IOTHUBMESSAGE_ACCEPTED;
 }
 

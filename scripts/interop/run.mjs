@@ -454,9 +454,12 @@ async function main() {
   const cName = (transport, auth) => `C SDK device${auth === 'sas' ? '' : ` X.509 ${auth}`} ${transport.toUpperCase()}: receives C2D messages with ids and properties; Success feedback`;
   let cStateDir;
   const cServiceName = 'C SDK service client (iothub_messaging_ll, AMQP) -> C SDK device MQTT: ids, properties; Success feedback read by the C service';
-  if (!cMissing && (cServiceName.includes(config.only) || cTransports.some((t) => ['sas', 'self-signed', 'ca'].some((a) => cName(t, a).includes(config.only))))) {
+  const outcomes = { reject: { status: 'Rejected', deliveries: 1 }, abandon: { status: 'DeliveryCountExceeded', deliveries: 10 } };
+  const outcomeName = (disposition, transport) => `C SDK device ${transport.toUpperCase()} that ${disposition}s: ${outcomes[disposition].status} feedback`;
+  const cNames = [cServiceName, ...cTransports.flatMap((t) => ['sas', 'self-signed', 'ca'].map((a) => cName(t, a))), ...Object.keys(outcomes).flatMap((d) => ['amqp', 'http'].map((t) => outcomeName(d, t)))];
+  if (!cMissing && cNames.some((name) => name.includes(config.only))) {
     if (!hubHelp.includes('--host-name')) console.log('note: this hub has no --host-name option: it prints HostName=localhost, which the C SDK refuses (no dot)');
-    cStateDir = await startHub('C', [...cTransports.map((t) => `c-${t}`), 'c-backend'], hubHelp.includes('--host-name') ? ['--host-name', config.cHostName] : []);
+    cStateDir = await startHub('C', [...cTransports.map((t) => `c-${t}`), 'c-backend', ...['reject', 'abandon'].flatMap((d) => ['amqp', 'http'].map((t) => `c-${d}-${t}`))], hubHelp.includes('--host-name') ? ['--host-name', config.cHostName] : []);
   }
   // With a SAS key on every transport; as X.509 devices (OPTION_X509_CERT) over MQTT, AMQP and HTTP.
   const cCases = [...cTransports.map((t) => ['sas', t]), ...['self-signed', 'ca'].flatMap((a) => ['mqtt', 'amqp', 'http'].map((t) => [a, t]))];
@@ -486,6 +489,31 @@ async function main() {
         await device.stop();
       }
     });
+  }
+
+  // The other feedback outcomes, from a device we did not write: the C device rejects (Rejected feedback), or
+  // abandons every delivery until the hub gives up (DeliveryCountExceeded after 10 deliveries), over AMQP and HTTP.
+  for (const [disposition, outcome] of Object.entries(outcomes)) {
+    for (const transport of ['amqp', 'http']) {
+      const deviceId = `c-${disposition}-${transport}`;
+      await testCase(outcomeName(disposition, transport), cMissing, async () => {
+        const log = join(logs, `${deviceId}.log`);
+        const device = start(config.cDevice, [transport, String(outcome.deliveries), '90'], { env: { IOTHUB_DEVICE_CONNECTION_STRING: info.devices[deviceId], IOTHUB_TRUSTED_CA_FILE: info.caPath, IOTHUB_C2D_DISPOSITION: disposition }, logFile: log, eventPrefix: '@@ ' });
+        try {
+          if (transport !== 'http') await device.waitFor((e) => e.event === 'connected', 30 * SECOND, 'device connect');
+          const sent = await run(process.execPath, [CLI, 'send', deviceId, PAYLOAD, '--hub', service, '--ca', info.caPath, '--json', '--message-id', `${deviceId}-m`, '--ack', 'full', '--wait', '--timeout', '75'], { logFile: log }, 90 * SECOND);
+          await settled(device, sent);
+          const deliveries = device.events.filter((e) => e.event === 'message' && e.messageId === `${deviceId}-m`).length;
+          const record = sent.events.find((e) => e.type === 'feedback');
+          if (record?.status !== outcome.status || deliveries !== outcome.deliveries) {
+            throw new Error(`feedback ${record?.status ?? 'none'} after ${deliveries} deliveries, expected ${outcome.status} after ${outcome.deliveries} | ${sent.lines.filter((l) => l.trim()).slice(-1)[0] ?? ''}`);
+          }
+          return `${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}, then ${record.status} feedback for ${record.messageId}`;
+        } finally {
+          await device.stop();
+        }
+      });
+    }
   }
 
   // The C SDK's back end (its iothub_service_client, on uAMQP) sends to the C device; it reads its own feedback.
