@@ -18,6 +18,7 @@
  *
  * BENCH_ROUNDS (3), BENCH_LATENCY_MESSAGES (1000), BENCH_THROUGHPUT_MESSAGES (10000), BENCH_TRANSPORT
  * (the SDK devices' transport: mqtt; or amqp, http, mqtt-ws, amqp-ws), BENCH_HUB_CLIENTS (both; or sdk, protocol), BENCH_HUB_PROF=1 (a .cpuprofile of the hub in /tmp/prof).
+ * BENCH_HUB_CASES (latency,one,fleet: the cases each round runs; e.g. fleet alone to profile it).
  * BENCH_HUB_BEFORE=<another build's dist/cli/main.js>: that build's hub too, measured in the same rounds right
  * after this one's (before/after pairs under the same load).
  */
@@ -39,6 +40,8 @@ const LATENCY_MESSAGES = Number(process.env.BENCH_LATENCY_MESSAGES ?? 1000);
 const THROUGHPUT_MESSAGES = Number(process.env.BENCH_THROUGHPUT_MESSAGES ?? 10_000);
 const FLEET = 100;
 const TRANSPORT = (process.env.BENCH_TRANSPORT ?? 'mqtt') as DeviceTransport;
+/** The cases run in each round (the floor always runs): latency, one (device), fleet (100 devices). */
+const CASES = new Set((process.env.BENCH_HUB_CASES ?? 'latency,one,fleet').split(','));
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -296,9 +299,16 @@ async function main(): Promise<void> {
     for (const { name, rigs, rounds, hub } of r % 2 === 0 ? builds : [...builds].reverse()) {
       for (const rig of r % 2 === 0 ? rigs : [...rigs].reverse()) {
         const { single, fleet: fleetIds } = deviceIdsOf(rig.kind);
-        const [lat, cpuLatency, clientCpuLatency] = await withCpu(hub, LATENCY_MESSAGES, () => rig.latency(single, LATENCY_MESSAGES, `lat${r}`));
-        const [oneDevice, cpuOneDevice, clientCpuOneDevice] = await withCpu(hub, THROUGHPUT_MESSAGES, () => rig.throughput([single], THROUGHPUT_MESSAGES, 48, `tp${r}`));
-        const [fleet, cpuFleet, clientCpuFleet] = await withCpu(hub, THROUGHPUT_MESSAGES, () => rig.throughput(fleetIds, THROUGHPUT_MESSAGES, 50, `fleet${r}`));
+        const skipped = async <T>(value: T): Promise<[T, number, number]> => [value, NaN, NaN];
+        const [lat, cpuLatency, clientCpuLatency] = CASES.has('latency')
+          ? await withCpu(hub, LATENCY_MESSAGES, () => rig.latency(single, LATENCY_MESSAGES, `lat${r}`))
+          : await skipped({ toDevice: [NaN], toFeedback: [NaN] });
+        const [oneDevice, cpuOneDevice, clientCpuOneDevice] = CASES.has('one')
+          ? await withCpu(hub, THROUGHPUT_MESSAGES, () => rig.throughput([single], THROUGHPUT_MESSAGES, 48, `tp${r}`))
+          : await skipped(NaN);
+        const [fleet, cpuFleet, clientCpuFleet] = CASES.has('fleet')
+          ? await withCpu(hub, THROUGHPUT_MESSAGES, () => rig.throughput(fleetIds, THROUGHPUT_MESSAGES, 50, `fleet${r}`))
+          : await skipped(NaN);
         const round: Round = {
           load: at,
           floorMedian: median(floor.latencies),
