@@ -1,58 +1,30 @@
 #!/usr/bin/env node
 /**
- * The `iot-c2d` command line: yargs wires each command to the layers below. Every failure ends as one line
- * on stderr with exit code 1 (runtime) or 2 (usage); see usage.ts.
+ * The `iot-c2d` command line. A plain TUI start (`iot-c2d`, `iot-c2d tui` with well-formed TUI options) goes
+ * straight to the TUI (tui-invocation.ts), so its first frame does not wait for yargs and every other
+ * command to load; every other command line is parsed by yargs (command-line.ts). Every failure ends as one
+ * line on stderr with exit code 1 (runtime) or 2 (usage); see usage.ts.
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { createRequire } from 'node:module';
 import { ConnectionStringError } from '../core/connection-string.js';
 import { installCodeCache } from './code-cache.js';
-import { DEVICE_SUBCOMMANDS, deviceCommand } from './commands/device.js';
-import { feedbackCommand } from './commands/feedback.js';
-import { hubCommand } from './commands/hub.js';
-import { purgeCommand } from './commands/purge.js';
-import { receiveCommand } from './commands/receive.js';
-import { sendCommand } from './commands/send.js';
-import { tuiCommand } from './commands/tui.js';
-import { EXIT, UsageError, choiceError, fail, unknownSubcommand } from './usage.js';
+import { runTuiCommand } from './commands/tui.js';
+import { tuiInvocation } from './tui-invocation.js';
+import { EXIT, UsageError, fail } from './usage.js';
 
-const require = createRequire(import.meta.url);
-const { version } = require('../../package.json') as { version: string };
 const EXIT_GRACE_MS = 1000;
 
 // Before any command loads an SDK from node_modules.
 installCodeCache();
 
 export async function main(argv: string[]): Promise<void> {
-  const parser = yargs(argv)
-    .scriptName('iot-c2d')
-    .usage('$0 [command] [options]\n\nAzure IoT Hub cloud-to-device messaging from one terminal, on a local hub or on Azure.\nWith no command: the terminal UI (iot-c2d tui).')
-    .command(tuiCommand)
-    .command(hubCommand)
-    .command(sendCommand)
-    .command(receiveCommand)
-    .command(feedbackCommand)
-    .command(deviceCommand)
-    .command(purgeCommand)
-    .demandCommand(1, 'Give a command: iot-c2d --help lists them.')
-    .strict()
-    .version(version)
-    .alias('v', 'version')
-    .help()
-    .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 80))
-    // Parsing and validation only (.check, choices, unknown flags): handlers are async, and their errors reject
-    // parseAsync instead. So whatever arrives here is a usage error, a UsageError from a .check() or not.
-    .fail((message, err) => {
-      if (err instanceof UsageError || err instanceof ConnectionStringError) throw err;
-      if (err) throw new UsageError(err.message);
-      const sentence = unknownSubcommand(argv, { device: DEVICE_SUBCOMMANDS }) ?? choiceError(message);
-      if (sentence) throw new UsageError(sentence);
-      throw new UsageError(`${message} (iot-c2d --help lists commands and options)`);
-    });
   try {
-    await parser.parseAsync();
+    const tui = tuiInvocation(argv);
+    if (tui) await runTuiCommand(tui);
+    else {
+      const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+      await (await import('./command-line.js')).runCommandLine(argv, version);
+    }
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConnectionStringError) fail(err.message, EXIT.usage);
     else fail(err instanceof Error ? err.message : String(err), EXIT.failure);
@@ -75,4 +47,5 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   });
 }
 
-await main(hideBin(process.argv));
+// As yargs' hideBin: the arguments after `node` and the script.
+await main(process.argv.slice(2));

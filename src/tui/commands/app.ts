@@ -1,5 +1,6 @@
 /** Keys that work anywhere (quit, panes, help, connection strings) and in every overlay, with their handlers. */
 import { writeSecrets } from '../files.js';
+import { count } from '../format.js';
 import type { Binding } from '../keymap/bindings.js';
 import { PANES } from '../state/types.js';
 import type { PaneId } from '../state/types.js';
@@ -22,8 +23,8 @@ function step(act: Act, by: 1 | -1): void {
 function askQuit(act: Act): void {
   const r = act.state.send.repeat;
   if (!r?.running) return void act.quit();
-  const unsent = (r.total - r.started).toLocaleString('en-US');
-  openMenu(act, 'quit', `A repeated send is running: ${r.started.toLocaleString('en-US')} of ${r.total.toLocaleString('en-US')} sent, ${unsent} not sent yet. Quit?`, [
+  const unsent = count(r.total - r.started);
+  openMenu(act, 'quit', `A repeated send is running: ${count(r.started)} of ${count(r.total)} sent, ${unsent} not sent yet. Quit?`, [
     { label: 'No, keep sending', value: 'no' },
     { label: `Yes, quit and leave ${unsent} unsent`, value: 'yes' },
   ]);

@@ -1,6 +1,6 @@
 /** Received messages, newest last, following the tail unless the user moved up. */
 import { Box, Text } from 'ink';
-import { clock, preview } from '../format.js';
+import { clock, count, preview } from '../format.js';
 import { fitColumns, tableRow } from '../layout.js';
 import type { ColumnSpec } from '../layout.js';
 import type { MessageView, State } from '../state/types.js';
@@ -73,7 +73,7 @@ export function DevicePane({ state, height, width }: { state: State; height: num
   // Connections only grow: the list holds several when its first and last messages came over different ones.
   const several = d.messages.length > 1 && (d.messages[0] as MessageView).connection !== (d.messages[d.messages.length - 1] as MessageView).connection;
   const columns = deviceColumns(width, several);
-  const held = d.total > d.messages.length ? ` (holding the newest ${d.messages.length.toLocaleString('en-US')})` : '';
+  const held = d.total > d.messages.length ? ` (holding the newest ${count(d.messages.length)})` : '';
   const mqtt = d.transport === 'mqtt' || d.transport === 'mqtt-ws';
   const mqttManual = d.settleMode === 'manual' && mqtt;
   return (
@@ -83,7 +83,7 @@ export function DevicePane({ state, height, width }: { state: State; height: num
           ? d.error
           : mqttManual
             ? 'Manual settle, but MQTT acknowledges each message on arrival: reject and abandon are unavailable (t: amqp or http).'
-            : `${d.total.toLocaleString('en-US')} received${held} · ${d.cursor === undefined ? 'following the tail' : `row ${selected + 1} of ${d.messages.length} (G: follow)`}${mqtt ? ' · reject/abandon unavailable over MQTT (acknowledged on arrival)' : ''}`}
+            : `${count(d.total)} received${held} · ${d.cursor === undefined ? 'following the tail' : `row ${selected + 1} of ${d.messages.length} (G: follow)`}${mqtt ? ' · reject/abandon unavailable over MQTT (acknowledged on arrival)' : ''}`}
       </Text>
       <Text dimColor wrap="truncate-end">
         {tableRow(columns, TITLES)}

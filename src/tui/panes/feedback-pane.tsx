@@ -1,6 +1,6 @@
 /** One row per message sent in this run (and feedback for messages sent elsewhere), with latencies. */
 import { Box, Text } from 'ink';
-import { clock, ms } from '../format.js';
+import { clock, count, ms } from '../format.js';
 import { fit, fitColumns, tableRow } from '../layout.js';
 import type { ColumnSpec } from '../layout.js';
 import { feedbackSummary, visibleRows } from '../selectors.js';
@@ -68,7 +68,7 @@ export function FeedbackPane({ state, height, width }: { state: State; height: n
   return (
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate-end">
-        {counts.length === 0 ? 'Nothing sent yet.' : counts.map(([status, n]) => `${status} ${n.toLocaleString('en-US')}`).join(' · ')}
+        {counts.length === 0 ? 'Nothing sent yet.' : counts.map(([status, n]) => `${status} ${count(n)}`).join(' · ')}
         {medianMs !== undefined ? ` · median to feedback ${ms(medianMs)}` : ''}
         <Text color="cyan">{` · filter: ${state.feedback.filter} (/)`}</Text>
       </Text>
