@@ -35,8 +35,7 @@ function typedText(press: KeyPress): string | undefined {
 
 const PASTE_START = '\u001b[200~';
 const PASTE_END = '\u001b[201~';
-/** Made on first use (a paste): the first Intl object loads ICU (≈ 15–25 ms), off the path to the first frame. */
-let graphemes: Intl.Segmenter | undefined;
+const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 export class Controller {
   private readonly connections: Connections;
@@ -151,7 +150,7 @@ export class Controller {
       }
     } else if (press.text !== undefined && this.typingTarget() === undefined) {
       // Keys that arrived together ("kkkk", "21", "??"): each one in turn, as if typed one by one.
-      for (const { segment } of (graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' })).segment(press.text)) this.press({ name: segment });
+      for (const { segment } of GRAPHEMES.segment(press.text)) this.press({ name: segment });
       return;
     }
     // Whatever no binding took is text, typed or pasted at the cursor.
