@@ -88,19 +88,55 @@ const lazyStringWidth = {
 };
 
 /**
- * yoga-layout (Ink's layout engine) carries its WebAssembly as a base64 data: URL, and its Emscripten loader
- * reads it with fetch() whenever a global fetch exists, as in Node 18+: Node then loads undici, its fetch
- * implementation, only to decode that URL, before the TUI can draw its first frame. The loader's own
- * fallback decodes the base64 directly: the bundle always takes it. The build fails if yoga changes that line.
+ * yoga-layout (Ink's layout engine) carries its WebAssembly as a base64 data: URL, which its Emscripten loader
+ * decodes and instantiates asynchronously (with fetch() whenever a global fetch exists, which made Node load
+ * undici before the first frame), and its index waits for that with a top-level await, which a CommonJS bundle
+ * cannot have. The bundle instantiates the decoded bytes synchronously (`new WebAssembly.Module/Instance`, as
+ * the loader's own base64 fallback decodes them) and takes the module object once its runtime is ready, in the
+ * same tick. The build fails if yoga changes the lines it replaces.
  */
-const yogaWithoutFetch = {
-  name: 'yoga-without-fetch',
+const yogaSync = {
+  name: 'yoga-sync',
   setup(b) {
     b.onLoad({ filter: /node_modules[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, async (args) => {
-      const check = 'function ya(){return w||"function"!=typeof fetch?';
+      const asyncStart = '(function(){return w||"function"!=typeof WebAssembly.instantiateStreaming';
       const source = await readFile(args.path, 'utf8');
-      if (!source.includes(check)) throw new Error(`${args.path} no longer has '${check}': review scripts/bundle.mjs (yogaWithoutFetch)`);
-      return { contents: source.replace(check, 'function ya(){return true?'), loader: 'js' };
+      if (!source.includes(asyncStart) || !source.includes('function b(e){a(e.instance)}') || !source.includes('function wa(){')) {
+        throw new Error(`${args.path} no longer instantiates its wasm as it did: review scripts/bundle.mjs (yogaSync)`);
+      }
+      return { contents: source.replace(asyncStart, `return b({instance:new WebAssembly.Instance(new WebAssembly.Module(wa()),d)}),{};${asyncStart}`), loader: 'js' };
+    });
+    b.onLoad({ filter: /node_modules[\\/]yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/ }, async (args) => {
+      const line = 'const Yoga = wrapAssembly(await loadYoga());';
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(line)) throw new Error(`${args.path} no longer has "${line}": review scripts/bundle.mjs (yogaSync)`);
+      const sync = `const yogaModule = {};
+loadYoga(yogaModule);
+if (!yogaModule.calledRun) throw new Error('yoga-layout did not start synchronously (scripts/bundle.mjs, yogaSync)');
+const Yoga = wrapAssembly(yogaModule);`;
+      return { contents: source.replace(line, sync), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * Ink's reconciler has two top-level awaits, both for React's devtools only (DEV=true; the bundle stubs the
+ * devtools out): the import of its devtools module, made a require, and the read of its package.json, for which
+ * the bundle takes the value Ink uses without DEV. The build fails if Ink changes those lines.
+ */
+const inkNoTopLevelAwait = {
+  name: 'ink-no-top-level-await',
+  setup(b) {
+    b.onLoad({ filter: /node_modules[\\/]ink[\\/]build[\\/]reconciler\.js$/ }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      for (const [from, to] of [
+        ["await import('./devtools.js');", "require('./devtools.js');"],
+        ['const packageJson = isDev()\n    ? await loadPackageJson()\n    : { name: undefined, version: undefined };', 'const packageJson = { name: undefined, version: undefined };'],
+      ]) {
+        if (!source.includes(from)) throw new Error(`${args.path} no longer has "${from.split('\n')[0]}": review scripts/bundle.mjs (inkNoTopLevelAwait)`);
+        source = source.replace(from, to);
+      }
+      return { contents: source, loader: 'js' };
     });
   },
 };
@@ -198,22 +234,28 @@ export default class Output {`);
   },
 };
 
-// Chunk names carry a content hash: drop the previous build's.
-rmSync(new URL('../dist/cli/chunks', import.meta.url), { recursive: true, force: true });
+/**
+ * The TUI (src/tui/start.tsx with Ink, React and yoga) is a CommonJS bundle of its own, dist/cli/tui.cjs,
+ * because Node 20 keeps no compiled code for ES modules: as CommonJS it goes through the V8 code cache
+ * (src/cli/code-cache.ts), which the first frame needed most (bench/README.md, TUI first frame). The command
+ * line's `import('../../tui/start.js')` loads that file.
+ */
+const TUI_BUNDLE = 'tui.cjs';
+const tuiFromCommonJs = {
+  name: 'tui-from-commonjs',
+  setup(b) {
+    b.onResolve({ filter: /[\\/]tui[\\/]start\.js$/ }, (args) => ({ path: args.path, namespace: 'tui-from-commonjs' }));
+    // A dynamic import() target is a chunk of its own, in dist/cli/chunks: the bundle is next to main.js.
+    b.onLoad({ filter: /.*/, namespace: 'tui-from-commonjs' }, () => ({ contents: `export const { runTui } = require('../${TUI_BUNDLE}');`, loader: 'js' }));
+    b.onResolve({ filter: new RegExp(`^\\.\\./${TUI_BUNDLE.replace('.', '\\.')}$`) }, (args) => ({ path: args.path, external: true }));
+  },
+};
 
-await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts'],
-  outdir: 'dist/cli',
-  entryNames: '[name]',
-  // Each dynamic import() is a chunk of its own, read only when a command needs it: `send` never parses
-  // the TUI, the hub or the device SDK glue (bench/README.md, CLI start-up).
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   allowOverwrite: true,
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
   external: ['better-sqlite3', 'node-pty', 'bufferutil', 'utf-8-validate'],
@@ -224,8 +266,31 @@ await build({
   },
   // React's production build, decided at bundle time (the TUI is never a development build).
   define: { 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'warning',
+};
+
+// Chunk names carry a content hash: drop the previous build's.
+rmSync(new URL('../dist/cli/chunks', import.meta.url), { recursive: true, force: true });
+
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outdir: 'dist/cli',
+  entryNames: '[name]',
+  // Each dynamic import() is a chunk of its own, read only when a command needs it: `send` never parses
+  // the TUI, the hub or the device SDK glue (bench/README.md, CLI start-up).
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  format: 'esm',
   // Bundled CommonJS calls require(); give the ES module one.
   banner: { js: "import { createRequire as __iotC2dCreateRequire } from 'node:module'; const require = __iotC2dCreateRequire(import.meta.url);" },
-  plugins: [lazyStringWidth, noHelpCache, yogaWithoutFetch, inkFrameReuse],
-  logLevel: 'warning',
+  plugins: [tuiFromCommonJs, lazyStringWidth, noHelpCache],
+});
+
+await build({
+  ...common,
+  entryPoints: ['src/tui/start.tsx'],
+  outfile: `dist/cli/${TUI_BUNDLE}`,
+  format: 'cjs',
+  plugins: [lazyStringWidth, yogaSync, inkNoTopLevelAwait, inkFrameReuse],
 });

@@ -1,9 +1,10 @@
 /**
  * A V8 code cache for the CommonJS modules the command line loads from node_modules: the Azure SDKs and what
  * they pull in (some 340 modules for `receive`), which Node 20 otherwise parses and compiles from source in
- * every process (it has no `module.enableCompileCache`; bench/README.md, CLI start-up).
+ * every process (it has no `module.enableCompileCache`; bench/README.md, CLI start-up); and for our own
+ * CommonJS bundle of the TUI, dist/cli/tui.cjs (scripts/bundle.mjs), whose compiled code the first frame needs.
  *
- * `Module.prototype._compile` is replaced, for files under node_modules only, by the same steps Node takes
+ * `Module.prototype._compile` is replaced, for those files only, by the same steps Node takes
  * (wrap, compile, run with `exports, require, module, __filename, __dirname`) through a `vm.Script` given the
  * cached code. At exit, the code of every module compiled without a usable cache, its lazily compiled
  * functions included, is added to one file: `$XDG_CACHE_HOME/iot-c2d/code-cache/<Node version>-<arch>.bin`
@@ -37,7 +38,8 @@ interface Loader {
 /** Index of the cache file: filename → [SHA-1 of the source, offset in the data, length]. */
 type Index = Record<string, [string, number, number]>;
 
-const NODE_MODULES = /[\\/]node_modules[\\/]/;
+/** Files under node_modules, and our own CommonJS bundles next to main.js. */
+const CACHED = /[\\/]node_modules[\\/]|[\\/]dist[\\/]cli[\\/][^\\/]+\.cjs$/;
 
 function cacheFile(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
@@ -97,9 +99,9 @@ export function installCodeCache(): void {
   const importModuleDynamically = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
   loader.prototype._compile = function (this: LoaderModule, content: string, filename: string, format?: string): unknown {
-    // ES modules (require(esm), .mjs) and our own files go Node's way.
+    // ES modules (require(esm), .mjs) and our other files go Node's way.
     if (format !== undefined && format !== 'commonjs') return compile.call(this, content, filename, format);
-    if (!NODE_MODULES.test(filename) || filename.endsWith('.mjs')) return compile.call(this, content, filename, format);
+    if (!CACHED.test(filename) || filename.endsWith('.mjs')) return compile.call(this, content, filename, format);
     cache ??= read(file);
     const hash = createHash('sha1').update(content).digest('base64');
     const entry = cache.index[filename];
