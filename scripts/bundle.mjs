@@ -92,8 +92,8 @@ const lazyStringWidth = {
  * decodes and instantiates asynchronously (with fetch() whenever a global fetch exists, which made Node load
  * undici before the first frame), and its index waits for that with a top-level await, which a CommonJS bundle
  * cannot have. The bundle instantiates the decoded bytes synchronously (`new WebAssembly.Module/Instance`, as
- * the loader's own base64 fallback decodes them) and takes the module object once its runtime is ready, in the
- * same tick. The build fails if yoga changes the lines it replaces.
+ * the loader's own base64 fallback decodes them, but with Buffer) and takes the module object once its runtime
+ * is ready, in the same tick. The build fails if yoga changes the lines it replaces.
  */
 const yogaSync = {
   name: 'yoga-sync',
@@ -104,7 +104,15 @@ const yogaSync = {
       if (!source.includes(asyncStart) || !source.includes('function b(e){a(e.instance)}') || !source.includes('function wa(){')) {
         throw new Error(`${args.path} no longer instantiates its wasm as it did: review scripts/bundle.mjs (yogaSync)`);
       }
-      return { contents: source.replace(asyncStart, `return b({instance:new WebAssembly.Instance(new WebAssembly.Module(wa()),d)}),{};${asyncStart}`), loader: 'js' };
+      // Its base64 decoding (atob, which is JavaScript in Node, then a loop over the characters) took ≈ 10 ms: Buffer's is native.
+      const decode = 'var b=xa(a.slice(37)),c=new Uint8Array(b.length);for(a=0;a<b.length;++a)c[a]=b.charCodeAt(a);var d=c';
+      if (!source.includes(decode)) throw new Error(`${args.path} no longer decodes its wasm as it did: review scripts/bundle.mjs (yogaSync)`);
+      return {
+        contents: source
+          .replace(asyncStart, `return b({instance:new WebAssembly.Instance(new WebAssembly.Module(wa()),d)}),{};${asyncStart}`)
+          .replace(decode, 'var d=new Uint8Array(Buffer.from(a.slice(37),"base64"))'),
+        loader: 'js',
+      };
     });
     b.onLoad({ filter: /node_modules[\\/]yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/ }, async (args) => {
       const line = 'const Yoga = wrapAssembly(await loadYoga());';
@@ -269,6 +277,37 @@ const common = {
   logLevel: 'warning',
 };
 
+/**
+ * Ink turns each row of cells back into a string with @alcalzone/ansi-tokenize's styledCharsToString, which
+ * works out the escape codes between each two neighbouring cells (diffAnsiCodes: three Sets and four arrays
+ * per cell), ≈ 1/4 of the first frame's CPU. Between two cells with the very same codes (the blank cells'
+ * shared list, or the lists of one styled text's characters, which hold the same code objects) that
+ * difference is empty, and the bundle skips it. The build fails if ansi-tokenize changes that code.
+ */
+const sameStylesNoDiff = {
+  name: 'same-styles-no-diff',
+  setup(b) {
+    b.onLoad({ filter: /node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const [between, atEnd] = ['        else {\n            ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));', '        if (i === chars.length - 1) {'];
+      if (!source.includes(between) || !source.includes(atEnd)) throw new Error(`${args.path} no longer diffs each two cells as it did: review scripts/bundle.mjs (sameStylesNoDiff)`);
+      return {
+        contents: `${source
+          .replace(between, '        else if (!sameCodes(chars[i - 1].styles, char.styles)) {\n            ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));')
+          .replace(atEnd, '        if (i === chars.length - 1 && char.styles.length > 0) {')}
+function sameCodes(a, b) {
+    if (a === b) return true;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+}
+`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 // Chunk names carry a content hash: drop the previous build's.
 rmSync(new URL('../dist/cli/chunks', import.meta.url), { recursive: true, force: true });
 
@@ -292,5 +331,5 @@ await build({
   entryPoints: ['src/tui/start.tsx'],
   outfile: `dist/cli/${TUI_BUNDLE}`,
   format: 'cjs',
-  plugins: [lazyStringWidth, yogaSync, inkNoTopLevelAwait, inkFrameReuse],
+  plugins: [lazyStringWidth, yogaSync, inkNoTopLevelAwait, inkFrameReuse, sameStylesNoDiff],
 });
