@@ -1,7 +1,8 @@
 /**
  * The code cache of the CommonJS modules from node_modules (src/cli/code-cache.ts, built in dist/cli): a
  * process that loads an SDK module writes the cache, the next one uses it and has nothing to add, a damaged
- * cache file is only a slower start, and IOT_C2D_NO_CODE_CACHE=1 writes nothing.
+ * cache file is only a slower start, and IOT_C2D_NO_CODE_CACHE=1 writes nothing. The TUI's own CommonJS
+ * bundle (dist/cli/tui.cjs) is cached the same way.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -21,6 +22,14 @@ const require = createRequire(${JSON.stringify(join(ROOT, 'package.json'))});
 const common = require('azure-iot-common');
 console.log(typeof common.Message, new common.Message('x').getData());
 `;
+// Loads the TUI's bundle (Ink, React, yoga: started synchronously, no top-level await) without running it.
+const TUI_PROGRAM = `
+import { createRequire } from 'node:module';
+const { installCodeCache } = await import(${JSON.stringify(MODULE)});
+installCodeCache();
+const require = createRequire(${JSON.stringify(join(ROOT, 'package.json'))});
+console.log(typeof require('./dist/cli/tui.cjs').runTui);
+`;
 
 const homes: string[] = [];
 afterEach(() => {
@@ -33,11 +42,11 @@ function cacheHome(): { home: string; file: string } {
   return { home, file: join(home, 'iot-c2d', 'code-cache', `${process.version}-${process.arch}.bin`) };
 }
 
-function run(home: string, extra: Record<string, string> = {}): string {
+function run(home: string, extra: Record<string, string> = {}, program = PROGRAM): string {
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home };
   delete env.IOT_C2D_NO_CODE_CACHE;
   Object.assign(env, extra);
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', PROGRAM], { env, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', program], { env, encoding: 'utf8' });
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   return result.stdout.trim();
@@ -64,6 +73,15 @@ describe('code cache', () => {
     // Every module's cached code was accepted: nothing new to write.
     expect(run(home)).toBe('function x');
     expect(statSync(file).mtimeMs).toBe(mtime);
+    expect(readFileSync(file).equals(written)).toBe(true);
+  });
+
+  it("caches the TUI's bundle too, and uses it in the next process", () => {
+    const { home, file } = cacheHome();
+    expect(run(home, {}, TUI_PROGRAM)).toBe('function');
+    expect(cachedFiles(file)).toContain(join(ROOT, 'dist', 'cli', 'tui.cjs'));
+    const written = readFileSync(file);
+    expect(run(home, {}, TUI_PROGRAM)).toBe('function');
     expect(readFileSync(file).equals(written)).toBe(true);
   });
 
