@@ -223,10 +223,9 @@ async function main() {
   let info;
   let service;
 
-  /** Starts `iot-c2d hub --standard-ports` with these devices (stopping the one before: same ports). */
-  async function startHub(label, devices, extraArgs) {
+  /** Starts `iot-c2d hub --standard-ports` with these devices (stopping the one before: same ports), on a new state directory or on `stateDir`. */
+  async function startHub(label, devices, extraArgs, stateDir = mkdtempSync(join(tmpdir(), 'iot-c2d-interop-'))) {
     if (hub) await hub.stop();
-    const stateDir = mkdtempSync(join(tmpdir(), 'iot-c2d-interop-'));
     const args = [CLI, 'hub', '--standard-ports', '--port', '8883', '--json', '--state-dir', stateDir, ...devices.flatMap((d) => ['--device', d]), ...extraArgs, ...config.hubArgs];
     hub = start(process.execPath, args, { logFile: join(logs, `hub-${label}.log`) });
     info = await hub.waitFor((e) => e.serviceConnectionString !== undefined, 30 * SECOND, 'hub start').catch((error) => {
@@ -239,7 +238,7 @@ async function main() {
   }
 
   console.log(`logs: ${logs}`);
-  const pyStateDir = await startHub('Python', ['py-backend', 'proton-backend', 'mosquitto', ...pyTransports.map((t) => `py-${t}`)], []);
+  const pyStateDir = await startHub('Python', ['py-backend', 'proton-backend', 'mosquitto', 'py-restart', ...pyTransports.map((t) => `py-${t}`)], []);
 
   // One trust bundle: the system CAs plus the hub's CA.
   const certifi = spawnSync(config.python, ['-c', 'import certifi; print(certifi.where())'], { encoding: 'utf8' });
@@ -443,6 +442,30 @@ async function main() {
       const feedback = backEnd.events.find((e) => e.event === 'feedback');
       if (backEnd.code !== 0 || feedback?.record?.statusCode !== 'Success') throw new Error(`${detail}, but no Success feedback for proton: ${causes(backEnd.lines, 2).join(' | ')}`);
       return `${detail}; feedback Success (${feedback.contentType})`;
+    } finally {
+      await device.stop();
+    }
+  });
+
+  // A hub killed (SIGKILL) and started again on its state: the Python device (paho, CleanSession 0) reconnects
+  // by itself and, its session present, does not subscribe again; it must still get what is sent next.
+  await testCase('python azure-iot-device MQTT across a hub SIGKILL and restart: reconnects by itself and receives; Success feedback', pySdk, async () => {
+    const deviceId = 'py-restart';
+    const log = join(logs, `${deviceId}.log`);
+    const device = start(config.python, [join(HERE, 'py_device.py'), '--count', '2', '--timeout', '90'], { env: { ...pythonEnv, IOTHUB_DEVICE_CONNECTION_STRING: info.devices[deviceId] }, logFile: log });
+    try {
+      await device.waitFor((e) => e.event === 'connected', 30 * SECOND, 'device connect');
+      const sendOne = (messageId) => run(process.execPath, [CLI, 'send', deviceId, PAYLOAD, '--hub', service, '--ca', info.caPath, '--json', '--message-id', messageId, '--ack', 'full', '--wait', '--timeout', '60'], { logFile: log }, 75 * SECOND);
+      const before = await sendOne('before-kill');
+      if (before.code !== 0) throw new Error(`before the kill: ${feedbackProblem(before)}`);
+      hub.child.kill('SIGKILL');
+      await hub.exited;
+      await startHub('Python-restarted', [], [], pyStateDir);
+      const after = await sendOne('after-restart');
+      await settled(device, after);
+      const ids = device.events.filter((e) => e.event === 'message').map((e) => e.messageId);
+      if (after.code !== 0 || ids.join() !== 'before-kill,after-restart') throw new Error(`received ${ids.join(', ') || 'nothing'}; ${feedbackProblem(after) || 'feedback Success'}`);
+      return 'before-kill, then after-restart received; Success feedback for both';
     } finally {
       await device.stop();
     }

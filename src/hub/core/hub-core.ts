@@ -68,6 +68,8 @@ export class HubCore {
   private readonly sharedAccessPolicies: readonly SharedAccessPolicy[];
   private readonly clock: Clock;
   private readonly onCertificateDevice: () => void;
+  /** Device id → QoS of the C2D subscription its MQTT session keeps (as stored). */
+  private readonly mqttSessionSubscriptions: Map<string, number>;
 
   /** Opens the core on `store`, giving a new store IoT Hub's default policies (with fresh keys). */
   constructor(
@@ -96,6 +98,7 @@ export class HubCore {
       },
       this.clock,
     );
+    this.mqttSessionSubscriptions = new Map(store.mqttSessions().map((s) => [s.deviceId, s.qos]));
     const hostNames = [options.hostName, 'localhost', '127.0.0.1'];
     this.auth = new Authenticator(hostNames, () => policies, (id) => this.registry.get(id), options.deviceCas ?? (() => []));
   }
@@ -147,6 +150,7 @@ export class HubCore {
     this.queues.removeDevice(deviceId);
     this.feedback.dropDevice(deviceId);
     this.presence.disconnect(deviceId);
+    this.mqttSessionSubscriptions.delete(deviceId);
   }
 
   /** Records activity of the device: a connection, a disconnection, a message (lastActivityTime). */
@@ -164,6 +168,30 @@ export class HubCore {
 
   isConnected(deviceId: string): boolean {
     return this.presence.isConnected(deviceId);
+  }
+
+  // ── MQTT sessions ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The devices whose MQTT session (CleanSession 0) holds the C2D subscription, with its QoS. IoT Hub keeps
+   * such a session across connections and its own restarts, and clients count on it: paho (Microsoft's
+   * Python SDK) subscribes once and never again after a reconnect that found its session.
+   */
+  mqttSessions(): ReadonlyMap<string, number> {
+    return this.mqttSessionSubscriptions;
+  }
+
+  /** Keeps (a QoS) or forgets (undefined) a device's C2D subscription in its MQTT session; stored at once. */
+  keepMqttSession(deviceId: string, qos: number | undefined): void {
+    if (this.mqttSessionSubscriptions.get(deviceId) === qos) return;
+    try {
+      this.store.putMqttSession(deviceId, qos);
+    } catch (err) {
+      // The session still holds for this run; the fault is the store's to report (new sends are refused).
+      this.log(`mqtt: the session of "${deviceId}" could not be stored: ${(err as Error).message}`);
+    }
+    if (qos === undefined) this.mqttSessionSubscriptions.delete(deviceId);
+    else this.mqttSessionSubscriptions.set(deviceId, qos);
   }
 
   // ── Authentication ─────────────────────────────────────────────────────────────────────────────────

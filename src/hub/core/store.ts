@@ -1,6 +1,7 @@
 /**
- * The hub's durable state, in SQLite (WAL): shared access policies, device identities, queued C2D messages
- * and feedback records not yet taken by a reader. Everything else is rebuilt at start-up.
+ * The hub's durable state, in SQLite (WAL): shared access policies, device identities, queued C2D messages,
+ * feedback records not yet taken by a reader, and the C2D subscriptions of MQTT sessions that outlive their
+ * connections (CleanSession 0). Everything else is rebuilt at start-up.
  *
  * WAL with `synchronous = NORMAL` survives a killed process (not a power cut), which is the promise: a hub
  * restart, even after SIGKILL, loses no queued message.
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS messages (
   delivery_count INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS messages_by_device ON messages (device_id, seq);
 CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ms INTEGER NOT NULL, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mqtt_sessions (device_id TEXT PRIMARY KEY, qos INTEGER NOT NULL);
 `;
 
 /**
@@ -176,6 +178,9 @@ export class HubStore {
       maxSeq: db.prepare<[], { n: number | null }>("SELECT max(seq) AS n FROM (SELECT seq FROM messages UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'messages')"),
       maxFeedbackId: db.prepare<[], { n: number | null }>('SELECT max(id) AS n FROM feedback'),
       deleteFeedback: db.prepare('DELETE FROM feedback WHERE id = ?'),
+      mqttSessions: db.prepare<[], { device_id: string; qos: number }>('SELECT device_id, qos FROM mqtt_sessions ORDER BY device_id'),
+      putMqttSession: db.prepare('INSERT OR REPLACE INTO mqtt_sessions (device_id, qos) VALUES (?, ?)'),
+      deleteMqttSession: db.prepare('DELETE FROM mqtt_sessions WHERE device_id = ?'),
     };
     this.runWrites = db.transaction((writes: QueuedWrite[]) => {
       for (const write of writes) write.run();
@@ -285,7 +290,18 @@ export class HubStore {
     this.now(() => {
       this.stmt.deleteDevice.run(deviceId);
       this.stmt.deleteMessagesOf.run(deviceId);
+      this.stmt.deleteMqttSession.run(deviceId);
     });
+  }
+
+  /** The devices whose MQTT session holds the C2D subscription, with its QoS. */
+  mqttSessions(): Array<{ deviceId: string; qos: number }> {
+    return this.stmt.mqttSessions.all().map((row) => ({ deviceId: row.device_id, qos: row.qos }));
+  }
+
+  /** Keeps (a QoS) or forgets (undefined) the C2D subscription of a device's MQTT session. */
+  putMqttSession(deviceId: string, qos: number | undefined): void {
+    this.now(() => (qos === undefined ? this.stmt.deleteMqttSession.run(deviceId) : this.stmt.putMqttSession.run(deviceId, qos)));
   }
 
   messages(): QueuedMessage[] {

@@ -10,6 +10,10 @@
  * SQLite commit went out before it), and write it in six pieces. aedes still parses everything the device
  * sends: its PUBACKs reach the hub through the persistence's `outgoingClearMessageId`, replaced by a tracker
  * that maps each packet id to the message's lock, and aedes forwards nothing.
+ *
+ * A session with CleanSession 0 keeps its C2D subscription across connections and hub restarts, as on IoT
+ * Hub: the core stores it, and aedes's (memory) persistence is given it again at start, so such a device
+ * gets its messages after a reconnect without subscribing again (paho, under the Python SDK, does not).
  */
 import { Aedes } from 'aedes';
 import type { Client, Subscription } from 'aedes';
@@ -150,6 +154,7 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
       if (!grantsDevice(result.grant, who.deviceId)) return refuse(client, `the token does not let "${who.deviceId}" connect`, 5, done);
       sessions.set(client, { deviceId: who.deviceId, expiresAtMs: result.grant.expiresAtMs });
       if (!cleanSessions.has(client)) return done(null, true);
+      core.keepMqttSession(who.deviceId, undefined);
       dropSubscriptions(client).then(
         () => done(null, true),
         (err: Error) => refuse(client, `its earlier session could not be cleared (${err.message})`, 3, done),
@@ -192,6 +197,10 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
     session.detach = undefined;
   };
 
+  // The sessions stored by an earlier run of the hub (restored on the device's next non-clean CONNECT).
+  const addSubscriptions = (persistence as unknown as { addSubscriptions(c: { id: string }, subs: Array<{ topic: string; qos: number }>): Promise<unknown> }).addSubscriptions.bind(persistence);
+  for (const [deviceId, qos] of core.mqttSessions()) await addSubscriptions({ id: deviceId }, [{ topic: c2dSubscription(deviceId), qos }]);
+
   broker.on('clientReady', (client: Client) => {
     accounted.add(client);
     const session = sessions.get(client);
@@ -212,12 +221,17 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
   broker.on('subscribe', (subs: Subscription[], client: Client) => {
     const session = sessions.get(client);
     const c2d = session && subs.find((s) => s.topic === c2dSubscription(session.deviceId) && (s.qos as number) !== 128);
-    if (c2d) startDelivery(client, c2d.qos >= 1 ? 1 : 0);
+    if (!session || !c2d) return;
+    const qos = c2d.qos >= 1 ? 1 : 0;
+    if (!cleanSessions.has(client)) core.keepMqttSession(session.deviceId, qos);
+    startDelivery(client, qos);
   });
 
   broker.on('unsubscribe', (topics: string[], client: Client) => {
     const session = sessions.get(client);
-    if (session && topics.includes(c2dSubscription(session.deviceId))) stopDelivery(session);
+    if (!session || !topics.includes(c2dSubscription(session.deviceId))) return;
+    core.keepMqttSession(session.deviceId, undefined);
+    stopDelivery(session);
   });
 
   broker.on('clientDisconnect', (client: Client) => {
