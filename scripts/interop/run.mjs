@@ -238,7 +238,7 @@ async function main() {
   }
 
   console.log(`logs: ${logs}`);
-  const pyStateDir = await startHub('Python', ['py-backend', 'proton-backend', 'mosquitto', 'py-restart', ...pyTransports.map((t) => `py-${t}`)], []);
+  const pyStateDir = await startHub('Python', ['py-backend', 'proton-backend', 'mosquitto', 'py-restart', 'proton-device-accept', 'proton-device-reject', 'proton-device-release', ...pyTransports.map((t) => `py-${t}`)], []);
 
   // One trust bundle: the system CAs plus the hub's CA.
   const certifi = spawnSync(config.python, ['-c', 'import certifi; print(certifi.where())'], { encoding: 'utf8' });
@@ -446,6 +446,39 @@ async function main() {
       await device.stop();
     }
   });
+
+  // A device on Qpid Proton over AMQP (SASL PLAIN, a device SAS token): every property, and each settlement:
+  // accepted (Success), rejected (Rejected), released on every delivery (10, then DeliveryCountExceeded).
+  const protonOutcomes = {
+    accept: { settled: 'accepted', status: 'Success', deliveries: 1 },
+    reject: { settled: 'rejected', status: 'Rejected', deliveries: 1 },
+    release: { settled: 'released', status: 'DeliveryCountExceeded', deliveries: 10 },
+  };
+  for (const [disposition, outcome] of Object.entries(protonOutcomes)) {
+    const deviceId = `proton-device-${disposition}`;
+    await testCase(`qpid proton device AMQP (SASL PLAIN) that settles with ${outcome.settled}: ids, properties; ${outcome.status} feedback`, proton, async () => {
+      const log = join(logs, `${deviceId}.log`);
+      const device = start(config.python, [join(HERE, 'proton_device.py'), '--disposition', disposition, '--count', String(outcome.deliveries), '--timeout', '90'], { env: { IOTHUB_DEVICE_CONNECTION_STRING: info.devices[deviceId], IOTHUB_TRUSTED_CA_FILE: info.caPath }, logFile: log });
+      try {
+        await device.waitFor((e) => e.event === 'connected', 30 * SECOND, 'device connect').catch((error) => {
+          throw new Error([error.message, ...causes(device.lines)].join(' | '));
+        });
+        const { result, expected } = await sendWithCli(deviceId, deviceId, 1, log);
+        await settled(device, result);
+        // One message: its id is the prefix itself (--count 1).
+        const sent = { ...expected[0], messageId: deviceId };
+        const detail = checkMessages(device.events, [sent]);
+        const deliveries = device.events.filter((e) => e.event === 'message' && e.messageId === deviceId).length;
+        const record = result.events.find((e) => e.type === 'feedback');
+        if (record?.status !== outcome.status || deliveries !== outcome.deliveries) {
+          throw new Error(`${detail}, but feedback ${record?.status ?? 'none'} after ${deliveries} deliveries, expected ${outcome.status} after ${outcome.deliveries}`);
+        }
+        return `${detail}; ${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}, ${record.status} feedback`;
+      } finally {
+        await device.stop();
+      }
+    });
+  }
 
   // A hub killed (SIGKILL) and started again on its state: the Python device (paho, CleanSession 0) reconnects
   // by itself and, its session present, does not subscribe again; it must still get what is sent next.
