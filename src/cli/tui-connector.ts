@@ -35,25 +35,29 @@ export function hostOf(serviceCs: string | undefined, deviceCs: string | undefin
 
 type Opener = Pick<TuiConnector, 'openService' | 'openDevice'>;
 
-/** Opening each side, with the CA (and, for device strings, the gateway) of the hub in use. */
-export function opener(ca: string | undefined, deviceGateway?: string): Opener {
+/**
+ * Opening each side, with the CA (and, for device strings, the gateway) of the hub in use. `probe` false: no
+ * TLS probe before the SDK's open (for a hub this process has just started: it answers).
+ */
+export function opener(ca: string | undefined, deviceGateway?: string, probe = true): Opener {
   return {
     openService: async (connectionString) => {
-      const service = await ServiceClient.open({ connectionString, ...(ca ? { ca } : {}) });
+      const service = await ServiceClient.open({ connectionString, probe, ...(ca ? { ca } : {}) });
       const registry = new RegistryClient({ connectionString, ...(ca ? { ca } : {}), ...(deviceGateway ? { deviceGateway } : {}) });
       return { service, registry };
     },
-    openDevice: (connectionString, transport, autoComplete, x509) => DeviceClient.open({ connectionString, transport, autoComplete, ...(ca ? { ca } : {}), ...(x509 ? { x509 } : {}) }),
+    openDevice: (connectionString, transport, autoComplete, x509) => DeviceClient.open({ connectionString, transport, autoComplete, probe, ...(ca ? { ca } : {}), ...(x509 ? { x509 } : {}) }),
   };
 }
 
 /**
- * Starts opening the initial connections at once, while the UI code (Ink, React) is still loading; the
- * TUI's first request for the same string gets the connection already under way. Later requests open anew.
+ * Starts opening the initial connections at once (with `first`), while the TUI is still connecting its store;
+ * the TUI's first request for the same string gets the connection already under way. Later requests open
+ * anew, with `open`.
  */
-function headStart(open: Opener, serviceCs: string, deviceCs: string, transport: DeviceTransport): Opener {
-  let service: ReturnType<Opener['openService']> | undefined = open.openService(serviceCs);
-  let device: ReturnType<Opener['openDevice']> | undefined = open.openDevice(deviceCs, transport, true);
+function headStart(open: Opener, serviceCs: string, deviceCs: string, transport: DeviceTransport, first: Opener = open): Opener {
+  let service: ReturnType<Opener['openService']> | undefined = first.openService(serviceCs);
+  let device: ReturnType<Opener['openDevice']> | undefined = first.openDevice(deviceCs, transport, true);
   // Failures are reported when the TUI asks for the connection; none is left unhandled meanwhile.
   service.catch(() => undefined);
   device.catch(() => undefined);
@@ -152,7 +156,14 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
     serviceConnectionString: started.serviceConnectionString(),
     deviceConnectionString: started.deviceConnectionString(DEMO_DEVICE),
     caPath: started.caPath,
-    ...headStart(opener(started.caPem, `localhost:${started.port}`), started.serviceConnectionString(), started.deviceConnectionString(DEMO_DEVICE), args.transport),
+    // The hub was started just now, here: the first opens need no probe to learn that it answers.
+    ...headStart(
+      opener(started.caPem, `localhost:${started.port}`),
+      started.serviceConnectionString(),
+      started.deviceConnectionString(DEMO_DEVICE),
+      args.transport,
+      opener(started.caPem, `localhost:${started.port}`, false),
+    ),
     shutdown: async () => {
       await started.stop();
       log.end();

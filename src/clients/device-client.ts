@@ -104,6 +104,11 @@ export interface DeviceClientOptions {
    * (see `stopReceiving`). Default: no limit.
    */
   maxMessages?: number;
+  /**
+   * False: the first open skips the TLS probe (trust.ts), for a hub this process has just started, whose
+   * answer is known; reconnections still probe. Default true.
+   */
+  probe?: boolean;
 }
 
 /** The SDK objects this wrapper reaches into (docs/sdk-notes.md), loosely typed. */
@@ -299,7 +304,7 @@ export class DeviceClient implements DeviceSide {
     const client = new DeviceClient(options);
     client.link.set({ status: 'connecting' });
     try {
-      await client.connect();
+      await client.connect(options.probe ?? true);
     } catch (err) {
       client.reconnector.stop();
       client.client.removeAllListeners();
@@ -395,10 +400,10 @@ export class DeviceClient implements DeviceSide {
   }
 
   /** Connects and subscribes, or rejects with a ClientError; the callers set the state. */
-  private async connect(): Promise<void> {
+  private async connect(probe = true): Promise<void> {
     const gateway = this.cs.gatewayHostName ?? this.cs.hostName;
     try {
-      await probeTls(gateway, DEFAULT_PORTS[this.transport], this.ca, 'device connection string');
+      if (probe) await probeTls(gateway, DEFAULT_PORTS[this.transport], this.ca, 'device connection string');
       const options: Record<string, unknown> = this.ca ? { ca: this.ca } : {};
       // X.509: the certificate goes on every TLS connection (for the WebSocket transports, the one upgraded).
       if (this.options.x509) Object.assign(options, { cert: this.options.x509.cert, key: this.options.x509.key });

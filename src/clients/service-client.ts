@@ -74,6 +74,11 @@ export interface ServiceClientOptions {
   connectionString: string;
   /** PEM of an extra CA to trust (the embedded hub's), in addition to the system roots. */
   ca?: string;
+  /**
+   * False: the first open skips the TLS probe (trust.ts), for a hub this process has just started, whose
+   * answer is known; reconnections still probe. Default true.
+   */
+  probe?: boolean;
 }
 
 /** The SDK's AMQP transport with the CA and TCP_NODELAY added to each connection. */
@@ -129,7 +134,7 @@ export class ServiceClient implements ServiceSide {
     const client = new ServiceClient(options);
     client.link.set({ status: 'connecting' });
     try {
-      await client.connect();
+      await client.connect(options.probe ?? true);
     } catch (err) {
       client.reconnector.stop();
       client.client.removeAllListeners();
@@ -227,9 +232,9 @@ export class ServiceClient implements ServiceSide {
   }
 
   /** Connects, or rejects with a ClientError; the callers set the state. */
-  private async connect(): Promise<void> {
+  private async connect(probe = true): Promise<void> {
     try {
-      await probeTls(this.cs.hostName, AMQPS_PORT, this.ca, 'service connection string');
+      if (probe) await probeTls(this.cs.hostName, AMQPS_PORT, this.ca, 'service connection string');
       await this.client.open();
     } catch (err) {
       throw this.explain(err);

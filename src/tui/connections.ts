@@ -51,6 +51,11 @@ export class Connections {
   private queueSoon: NodeJS.Timeout | undefined;
   private remoteNoticeShown = false;
   private closed = false;
+  /**
+   * The first connections are under way (start): the queue depth is read once they are done, so that its
+   * HTTPS request does not hold up the other side's connection.
+   */
+  private starting = false;
 
   constructor(
     private readonly store: Store,
@@ -70,10 +75,12 @@ export class Connections {
     if (!c.serviceConnectionString && !c.deviceConnectionString) {
       this.notice('info', 'Give a connection string: p on the Device pane (device) or on the Send pane (service).', 'device');
     }
+    this.starting = true;
     await Promise.all([
       c.serviceConnectionString ? this.connectService(c.serviceConnectionString) : Promise.resolve(),
       c.deviceConnectionString ? this.connectDevice(c.deviceConnectionString, this.store.getState().device.transport) : Promise.resolve(),
-    ]);
+    ]).finally(() => (this.starting = false));
+    void this.pollQueue();
   }
 
   // ---------------------------------------------------------------- service side
@@ -119,7 +126,7 @@ export class Connections {
     );
     this.store.dispatch({ type: 'service', patch: { link: service.state(), error: undefined } });
     this.store.dispatch({ type: 'connected', side: 'service' });
-    void this.pollQueue();
+    if (!this.starting) void this.pollQueue();
     if (!this.store.getState().service.feedbackEnabled) {
       this.store.dispatch({ type: 'service', patch: { feedbackLink: { status: 'disconnected', reason: 'off (--no-feedback)' } } });
       return;
@@ -195,7 +202,7 @@ export class Connections {
     // Messages carry the generation of the connection that delivered them: only that one can settle them.
     this.store.dispatch({ type: 'device', patch: { link: device.state(), error: undefined, connection: generation } });
     this.store.dispatch({ type: 'connected', side: 'device' });
-    void this.pollQueue();
+    if (!this.starting) void this.pollQueue();
   }
 
   private async closeDevice(): Promise<void> {
