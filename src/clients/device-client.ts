@@ -23,6 +23,30 @@ import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types
 const require = createRequire(import.meta.url);
 deferTraverse();
 const device = require('azure-iot-device') as typeof import('azure-iot-device');
+/**
+ * The device transports put the platform in their user agent, worked out on their first connect: on Linux
+ * `getos` stats release files one after another, then runs `lsb_release -a` in a shell: ~110 ms on a quiet
+ * machine, several times that while the TUI starts (each step waits for the busy event loop), all before the
+ * CONNECT goes out; two clients connecting at once each run it. Here it is asked once, as soon as the SDK is
+ * loaded, and every caller gets that one answer (the same string; docs/sdk-notes.md).
+ */
+function sharePlatformString(): void {
+  const common = require('azure-iot-common') as { getAgentPlatformString(done: (platform: string) => void): void; platformShared?: true };
+  if (common.platformShared) return;
+  common.platformShared = true;
+  const find = common.getAgentPlatformString;
+  let known: string | undefined;
+  const waiting: Array<(platform: string) => void> = [];
+  common.getAgentPlatformString = (done) => {
+    if (known === undefined) waiting.push(done);
+    else done(known);
+  };
+  find((platform) => {
+    known = platform;
+    for (const done of waiting.splice(0)) done(platform);
+  });
+}
+sharePlatformString();
 
 
 /** `wss://{gateway}/$iothub/websocket`, keeping a port the gateway names (the SDK always writes :443). */
