@@ -80,8 +80,21 @@ function keepHttpSystemHeaders(http: HttpBase): void {
   };
 }
 
+/**
+ * mqtt-packet (the copy under azure-iot-mqtt-base's mqtt.js) fills a cache of 65,536 two-byte buffers the first
+ * time it writes a packet, ~20-30 ms and some 6 MB before a device's first CONNECT goes out, to save one small
+ * allocation per number written. A device writes a few numbers per message (its PUBACKs): it writes them
+ * without the cache (docs/sdk-notes.md).
+ */
+function mqttNumbersUncached(): void {
+  const mqttJs = createRequire(require.resolve('azure-iot-mqtt-base')).resolve('mqtt');
+  const { writeToStream } = createRequire(mqttJs)('mqtt-packet') as { writeToStream: { cacheNumbers: boolean } };
+  writeToStream.cacheNumbers = false;
+}
+
 /** Transport constructors, loaded on demand (each pulls in its protocol stack). */
 function transportCtor(transport: DeviceTransport): unknown {
+  if (transport === 'mqtt' || transport === 'mqtt-ws') mqttNumbersUncached();
   switch (transport) {
     case 'mqtt':
       return (require('azure-iot-device-mqtt') as typeof import('azure-iot-device-mqtt')).Mqtt;
