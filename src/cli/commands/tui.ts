@@ -5,7 +5,6 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { CommandModule } from 'yargs';
 import { DEVICE_TRANSPORTS } from '../../core/types.js';
 import type { DeviceTransport } from '../../core/types.js';
@@ -67,9 +66,6 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
 /** The TUI command itself, once its options are parsed (by yargs, or by the fast path: tui-invocation.ts). */
 export async function runTuiCommand(args: TuiArgs): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(NOT_A_TERMINAL);
-  // A small young generation keeps the heap, and RSS, from ballooning under a flood of messages
-  // (bench/tui-flood.ts); it has to be set before the heap grows to have an effect.
-  setFlagsFromString('--max-semi-space-size=2');
   // Node prints its warnings (an SDK's listener counts, say) on stderr, right across Ink's screen: keep
   // them in a log file in the state directory instead.
   process.removeAllListeners('warning');
