@@ -88,6 +88,70 @@ const lazyStringWidth = {
 };
 
 /**
+ * Ink's text pipeline splits every line into grapheme clusters with an Intl.Segmenter (ansi-tokenize's tokenize,
+ * slice-ansi), each made when its module loads: the first one loads ICU's break iterators (≈ 10–20 ms) before
+ * the first frame, and segmenting is slow per character. Both get a stand-in with the same interface
+ * (`segment(text)`, its segments iterable and with `containing(index)`) that, for text made only of characters
+ * each of which is a grapheme cluster of its own whatever its neighbours (ESC and the one-column characters of
+ * lazyStringWidth's set: no combining marks, joiners, variation selectors, CR/LF, Hangul or regional
+ * indicators), gives one segment per character; any other text goes to a real Intl.Segmenter, made on first
+ * use. The build checks every character of the set against Intl.Segmenter, and fails if the modules change.
+ */
+const GRAPHEME_TARGETS = [
+  [/node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/, 'const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });', 'segmenter'],
+  [/node_modules[\\/]slice-ansi[\\/]tokenize-ansi\.js$/, "const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});", 'GRAPHEME_SEGMENTER'],
+];
+
+async function singleGraphemeClass() {
+  const cls = await narrowClass(fileURLToPath(import.meta.resolve('string-width')));
+  const re = new RegExp(`^[${cls}]$`);
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  for (let cp = 0; cp <= 0xffff; cp++) {
+    const c = String.fromCodePoint(cp);
+    if (!re.test(c)) continue;
+    const text = `a${c}${c}\x1b${c}a`;
+    if ([...segmenter.segment(text)].length !== text.length) throw new Error(`U+${cp.toString(16)} is not a grapheme of its own: review scripts/bundle.mjs (graphemesWithoutIcu)`);
+  }
+  return cls;
+}
+
+const graphemesWithoutIcu = {
+  name: 'graphemes-without-icu',
+  setup(b) {
+    b.onResolve({ filter: /^iot-c2d:grapheme-segmenter$/ }, () => ({ path: 'grapheme-segmenter', namespace: 'grapheme-segmenter' }));
+    b.onLoad({ filter: /.*/, namespace: 'grapheme-segmenter' }, async () => ({
+      resolveDir: root,
+      contents: `const single = /^[\\x1b${await singleGraphemeClass()}]*$/;
+let real;
+function* each(input) {
+  for (let index = 0; index < input.length; index++) yield { segment: input[index], index, input };
+}
+export const graphemeSegmenter = {
+  segment(text) {
+    const input = String(text);
+    if (!single.test(input)) return (real ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(input);
+    return {
+      containing(at = 0) {
+        const index = Math.trunc(Number(at)) || 0;
+        return index >= 0 && index < input.length ? { segment: input[index], index, input } : undefined;
+      },
+      [Symbol.iterator]: () => each(input),
+    };
+  },
+};
+`,
+    }));
+    for (const [filter, line, name] of GRAPHEME_TARGETS) {
+      b.onLoad({ filter }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(line)) throw new Error(`${args.path} no longer has "${line}": review scripts/bundle.mjs (graphemesWithoutIcu)`);
+        return { contents: source.replace(line, `import { graphemeSegmenter } from 'iot-c2d:grapheme-segmenter';\nconst ${name} = graphemeSegmenter;`), loader: 'js' };
+      });
+    }
+  },
+};
+
+/**
  * yoga-layout (Ink's layout engine) carries its WebAssembly as a base64 data: URL, which its Emscripten loader
  * decodes and instantiates asynchronously (with fetch() whenever a global fetch exists, which made Node load
  * undici before the first frame), and its index waits for that with a top-level await, which a CommonJS bundle
@@ -331,5 +395,5 @@ await build({
   entryPoints: ['src/tui/start.tsx'],
   outfile: `dist/cli/${TUI_BUNDLE}`,
   format: 'cjs',
-  plugins: [lazyStringWidth, yogaSync, inkNoTopLevelAwait, inkFrameReuse, sameStylesNoDiff],
+  plugins: [lazyStringWidth, graphemesWithoutIcu, yogaSync, inkNoTopLevelAwait, inkFrameReuse, sameStylesNoDiff],
 });

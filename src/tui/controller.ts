@@ -35,7 +35,8 @@ function typedText(press: KeyPress): string | undefined {
 
 const PASTE_START = '\u001b[200~';
 const PASTE_END = '\u001b[201~';
-const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+/** Made on first use (a paste): the first Intl.Segmenter loads ICU (≈ 10–20 ms), off the path to the first frame. */
+let graphemes: Intl.Segmenter | undefined;
 
 export class Controller {
   private readonly connections: Connections;
@@ -150,7 +151,7 @@ export class Controller {
       }
     } else if (press.text !== undefined && this.typingTarget() === undefined) {
       // Keys that arrived together ("kkkk", "21", "??"): each one in turn, as if typed one by one.
-      for (const { segment } of GRAPHEMES.segment(press.text)) this.press({ name: segment });
+      for (const { segment } of (graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' })).segment(press.text)) this.press({ name: segment });
       return;
     }
     // Whatever no binding took is text, typed or pasted at the cursor.

@@ -9,7 +9,8 @@
  */
 import stringWidth from 'string-width';
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+/** Made on first use: the first Intl.Segmenter loads ICU (≈ 10–20 ms), which the first frame does not need. */
+let segmenter: Intl.Segmenter | undefined;
 const ASCII = /^[\x20-\x7e]*$/;
 
 /**
@@ -27,7 +28,7 @@ export function* graphemes(text: string): Generator<string> {
     const last = end === text.length;
     const piece = text.slice(start, end);
     let taken = 0;
-    for (const { segment, index } of segmenter.segment(piece)) {
+    for (const { segment, index } of (segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' })).segment(piece)) {
       // A first cluster that reaches the margin is one of hundreds of code units (combining marks): kept as is.
       if (!last && taken > 0 && index + segment.length > piece.length - MARGIN) break;
       yield segment;
