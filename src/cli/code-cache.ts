@@ -10,7 +10,8 @@
  * functions included, is added to one file: `$XDG_CACHE_HOME/iot-c2d/code-cache/<Node version>-<arch>.bin`
  * (`~/.cache` when XDG_CACHE_HOME is unset), written whole to a temporary file and renamed. An entry is used
  * only for a file whose content has the same SHA-1; V8 itself refuses code made by another V8 or with other
- * flags. Anything that goes wrong (no cache directory, a damaged file) only means compiling from source.
+ * flags (a flag set at run time, `v8.setFlagsFromString`, counts: every iot-c2d process must keep V8's flags
+ * as Node set them, or the processes reject each other's entries). Anything that goes wrong (no cache directory, a damaged file) only means compiling from source.
  * `IOT_C2D_NO_CODE_CACHE=1` turns it off.
  */
 import { createHash } from 'node:crypto';
