@@ -96,7 +96,7 @@ export class Controller {
 
   /**
    * An input event as the terminal sent it, just before Ink's `onInput` for it. Ink splits each read into
-   * escape sequences and runs of text; a bracketed paste (ESC[200~ … ESC[201~, switched on in start.tsx) is
+   * escape sequences and runs of text; a bracketed paste (ESC[200~ ... ESC[201~, switched on in start.tsx) is
    * put back together here and handled as one insert, whatever it holds.
    */
   readonly onRawInput = (data: string): void => {

@@ -76,7 +76,7 @@ export class Sender {
     }
   }
 
-  /** After `count` messages went out with the form's id: the next id when it ends in a number (message_0 → message_1). */
+  /** After `count` messages went out with the form's id: the next id when it ends in a number (message_0 -> message_1). */
   private advanceMessageId(sent: Form, count: number): void {
     const now = this.store.getState().send.form;
     if (count === 0 || sent.messageId === '' || now.messageId !== sent.messageId) return;
