@@ -402,7 +402,7 @@ await build({
 // makes Node read the whole 1 MB file into a two-byte string, which then costs more to read, hash (code-cache.ts)
 // and compile, before the first frame. Keep the TUI's source comments ASCII.
 const tuiBundle = await readFile(new URL(`../dist/cli/${TUI_BUNDLE}`, import.meta.url), 'utf8');
-const nonAscii = /[^\x00-\x7f]/.exec(tuiBundle);
+const nonAscii = /[^\p{ASCII}]/u.exec(tuiBundle);
 if (nonAscii) {
   const line = tuiBundle.slice(0, nonAscii.index).split('\n').length;
   throw new Error(`dist/cli/${TUI_BUNDLE}:${line} has a non-ASCII character (${JSON.stringify(nonAscii[0])}), most likely in a comment: write it in ASCII`);
