@@ -152,6 +152,30 @@ export const graphemeSegmenter = {
 };
 
 /**
+ * Node modules that the first frame does not need, loaded on first use: terminal-size (Ink) imports
+ * node:child_process (≈ 5 ms to load) for its fallback of asking `tput` or `stty`, which a terminal that reports
+ * its size never needs; signal-exit 3 (cli-cursor's) requires assert (≈ 4 ms) for one check of its argument.
+ * The build fails if either changes those lines.
+ */
+const LAZY_BUILTINS = [
+  [/node_modules[\\/]terminal-size[\\/]index\.js$/, "import {execFileSync} from 'node:child_process';", "const execFileSync = (...args) => process.getBuiltinModule('node:child_process').execFileSync(...args);"],
+  [/node_modules[\\/]signal-exit[\\/]index\.js$/, "var assert = require('assert')", "var assert = { equal: function (actual, expected, message) { return require('assert').equal(actual, expected, message) } }"],
+];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    for (const [filter, line, lazy] of LAZY_BUILTINS) {
+      b.onLoad({ filter }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(line)) throw new Error(`${args.path} no longer has "${line}": review scripts/bundle.mjs (lazyBuiltins)`);
+        if (line.includes('assert') && (source.match(/assert\./g) ?? []).length !== 1) throw new Error(`${args.path} uses assert for more than one check: review scripts/bundle.mjs (lazyBuiltins)`);
+        return { contents: source.replace(line, lazy), loader: 'js' };
+      });
+    }
+  },
+};
+
+/**
  * yoga-layout (Ink's layout engine) carries its WebAssembly as a base64 data: URL, which its Emscripten loader
  * decodes and instantiates asynchronously (with fetch() whenever a global fetch exists, which made Node load
  * undici before the first frame), and its index waits for that with a top-level await, which a CommonJS bundle
@@ -395,7 +419,7 @@ await build({
   entryPoints: ['src/tui/start.tsx'],
   outfile: `dist/cli/${TUI_BUNDLE}`,
   format: 'cjs',
-  plugins: [lazyStringWidth, graphemesWithoutIcu, yogaSync, inkNoTopLevelAwait, inkFrameReuse, sameStylesNoDiff],
+  plugins: [lazyStringWidth, graphemesWithoutIcu, lazyBuiltins, yogaSync, inkNoTopLevelAwait, inkFrameReuse, sameStylesNoDiff],
 });
 
 // esbuild writes strings and identifiers as ASCII, but keeps some comments as they are: one non-ASCII character
