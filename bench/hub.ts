@@ -19,11 +19,13 @@
  * BENCH_ROUNDS (3), BENCH_LATENCY_MESSAGES (1000), BENCH_THROUGHPUT_MESSAGES (10000), BENCH_TRANSPORT
  * (the SDK devices' transport: mqtt; or amqp, http, mqtt-ws, amqp-ws), BENCH_HUB_CLIENTS (both; or sdk, protocol), BENCH_HUB_PROF=1 (a .cpuprofile of the hub in /tmp/prof).
  * BENCH_HUB_CASES (latency,one,fleet: the cases each round runs; e.g. fleet alone to profile it).
+ * BENCH_HUB_CLIENT_PROF=1: a .cpuprofile of the bench process (the clients) during each case only, in /tmp/prof.
  * BENCH_HUB_BEFORE=<another build's dist/cli/main.js>: that build's hub too, measured in the same rounds right
  * after this one's (before/after pairs under the same load).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -265,10 +267,22 @@ interface Build {
 
 /** Runs a case; also returns the hub's and the bench process's CPU time per message (µs) during it. */
 async function withCpu<T>(hub: HubProcess, count: number, run: () => Promise<T>): Promise<[T, number, number]> {
+  const profiler = process.env.BENCH_HUB_CLIENT_PROF ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const hubBefore = hub.cpuSeconds();
   const clientBefore = process.cpuUsage();
   const result = await run();
   const client = process.cpuUsage(clientBefore);
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    mkdirSync('/tmp/prof', { recursive: true });
+    writeFileSync(`/tmp/prof/clients-${Date.now()}-${count}.cpuprofile`, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   return [result, ((hub.cpuSeconds() - hubBefore) * 1e6) / count, (client.user + client.system) / count];
 }
 
