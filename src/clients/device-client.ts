@@ -13,6 +13,7 @@ import { ConnectionStringError, parseDeviceConnectionString, splitHostPort } fro
 import type { DeviceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
 import { deferTraverse } from './defer-traverse.js';
+import { mqttNumbersUncached, sharePlatformString } from './device-sdk-start.js';
 import { ClientError, explain } from './errors.js';
 import { LinkStateCell } from './link-state.js';
 import { Reconnector, STABLE_MS } from './reconnect.js';
@@ -23,31 +24,7 @@ import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types
 const require = createRequire(import.meta.url);
 deferTraverse();
 const device = require('azure-iot-device') as typeof import('azure-iot-device');
-/**
- * The device transports put the platform in their user agent, worked out on their first connect: on Linux
- * `getos` stats release files one after another, then runs `lsb_release -a` in a shell: ~110 ms on a quiet
- * machine, several times that while the TUI starts (each step waits for the busy event loop), all before the
- * CONNECT goes out; two clients connecting at once each run it. Here it is asked once, as soon as the SDK is
- * loaded, and every caller gets that one answer (the same string; docs/sdk-notes.md).
- */
-function sharePlatformString(): void {
-  const common = require('azure-iot-common') as { getAgentPlatformString(done: (platform: string) => void): void; platformShared?: true };
-  if (common.platformShared) return;
-  common.platformShared = true;
-  const find = common.getAgentPlatformString;
-  let known: string | undefined;
-  const waiting: Array<(platform: string) => void> = [];
-  common.getAgentPlatformString = (done) => {
-    if (known === undefined) waiting.push(done);
-    else done(known);
-  };
-  find((platform) => {
-    known = platform;
-    for (const done of waiting.splice(0)) done(platform);
-  });
-}
 sharePlatformString();
-
 
 /** `wss://{gateway}/$iothub/websocket`, keeping a port the gateway names (the SDK always writes :443). */
 function websocketUri(credentials: { gatewayHostName?: string; host: string }): string {
@@ -78,18 +55,6 @@ function keepHttpSystemHeaders(http: HttpBase): void {
     if (Number.isInteger(count) && count >= 0) (msg as { transportObj?: unknown }).transportObj = { delivery_count: count };
     return msg;
   };
-}
-
-/**
- * mqtt-packet (the copy under azure-iot-mqtt-base's mqtt.js) fills a cache of 65,536 two-byte buffers the first
- * time it writes a packet, ~20-30 ms and some 6 MB before a device's first CONNECT goes out, to save one small
- * allocation per number written. A device writes a few numbers per message (its PUBACKs): it writes them
- * without the cache (docs/sdk-notes.md).
- */
-function mqttNumbersUncached(): void {
-  const mqttJs = createRequire(require.resolve('azure-iot-mqtt-base')).resolve('mqtt');
-  const { writeToStream } = createRequire(mqttJs)('mqtt-packet') as { writeToStream: { cacheNumbers: boolean } };
-  writeToStream.cacheNumbers = false;
 }
 
 /** Transport constructors, loaded on demand (each pulls in its protocol stack). */
