@@ -551,14 +551,15 @@ export class DeviceClient implements DeviceSide {
   }
 
   /**
-   * An MQTT connection dropped soon after it was made is most often another client connecting as the same
-   * device (two TUIs, the tutorial's device and ours): IoT Hub keeps one MQTT connection per device and drops
-   * the older one, saying nothing to it. Say so, since the two will keep taking it from each other.
+   * A connection dropped soon after it was made is most often another client connecting as the same device
+   * (two TUIs, the tutorial's device and ours): IoT Hub keeps one connection per device and drops the older
+   * one; over MQTT it says nothing, over AMQP the SDK reports only "disconnected" (the hub's `amqp:link:stolen`
+   * is lost on the way). Say so, since the two will keep taking it from each other. HTTP polls: no connection.
    */
   private withTakeoverHint(error: ClientError): string {
     const upForMs = this.reconnector.upForMs();
-    if (upForMs === undefined || upForMs >= STABLE_MS || !this.transport.startsWith('mqtt') || error.kind !== 'disconnected') return error.message;
-    return `Another client may have connected as device '${this.deviceId}': the connection was lost ${(upForMs / 1000).toFixed(1)} s after connecting (IoT Hub keeps one MQTT connection per device and drops the older one).`;
+    if (upForMs === undefined || upForMs >= STABLE_MS || this.transport === 'http' || error.kind !== 'disconnected') return error.message;
+    return `Another client may have connected as device '${this.deviceId}': the connection was lost ${(upForMs / 1000).toFixed(1)} s after connecting (IoT Hub keeps one connection per device and drops the older one).`;
   }
 
   private async reconnect(): Promise<void> {

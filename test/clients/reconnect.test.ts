@@ -80,8 +80,26 @@ it('two MQTT clients of one device: the one dropped right after connecting is to
   const second = await openDevice(hub, 'shared-id');
   second.device.onState(states.push);
   const hinted = await states.waitForMatch((s) => s.status === 'retrying' && /^Another client may have connected as device 'shared-id'/.test(s.reason ?? ''));
-  expect(hinted.reason).toMatch(/the connection was lost \d+\.\d s after connecting \(IoT Hub keeps one MQTT connection per device/);
+  expect(hinted.reason).toMatch(/the connection was lost \d+\.\d s after connecting \(IoT Hub keeps one connection per device/);
   await first.device.close();
   await second.device.close();
+  await hub.stop();
+});
+
+it('two AMQP clients of one device: the older receiver is detached (amqp:link:stolen), as IoT Hub drops the older connection, and its wrapper says why', async () => {
+  const hub = await startHub({ stateDir, port: 0, log: () => undefined });
+  const { service } = await openService(hub);
+  const first = await openDevice(hub, 'shared-amqp', { transport: 'amqp' });
+  const states = new Collector<LinkState>();
+  first.device.onState(states.push);
+  const second = await openDevice(hub, 'shared-amqp', { transport: 'amqp' });
+  const told = await states.waitForMatch((s) => s.status === 'retrying' && /^Another client may have connected as device 'shared-amqp'/.test(s.reason ?? ''), 15_000);
+  expect(told.reason).toMatch(/IoT Hub keeps one connection per device and drops the older one/);
+  // Whichever holds the device now gets the message: none is left connected and starving.
+  await service.send('shared-amqp', message({ messageId: 'to-the-holder' }));
+  await waitFor(() => [...first.received.items, ...second.received.items].some((m) => m.messageId === 'to-the-holder'), 15_000, 'the message at one of them');
+  await first.device.close();
+  await second.device.close();
+  await service.close();
   await hub.stop();
 });

@@ -272,3 +272,22 @@ it('what the C SDK needs: twin links answered (a GET with an empty twin), an emp
   });
   expect(protocol).toBe('MQTT');
 });
+
+it('a second connection of one device takes its C2D receiver: the older is detached with amqp:link:stolen, saying why, and one log line', async () => {
+  const sasl = { PLAIN: mechanism(plain('plain-dev@sas.localhost', deviceToken('plain-dev'))) };
+  const older = await connect({ sasl });
+  const newer = await connect({ sasl });
+  try {
+    const first = await attached(older.open_receiver({ source: { address: '/devices/plain-dev/messages/devicebound' } }));
+    const detached = new Promise<{ condition?: string; description?: string }>((resolve) => first.once('receiver_error', () => resolve(first.error as never)));
+    const before = hub.logs.length;
+    await attached(newer.open_receiver({ source: { address: '/devices/plain-dev/messages/devicebound' } }));
+    const error = await detached;
+    expect(error.condition).toBe('amqp:link:stolen');
+    expect(error.description).toMatch(/^Another client connected as device 'plain-dev' and now receives its cloud-to-device messages/);
+    expect(hub.logs.slice(before).filter((l) => l.includes('older receiver is detached'))).toHaveLength(1);
+  } finally {
+    older.close();
+    newer.close();
+  }
+});

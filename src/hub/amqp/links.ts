@@ -162,6 +162,10 @@ function feedbackRoute(core: HubCore, sender: Sender): LinkRoute {
   };
 }
 
+/** Why a device's older receiver ends when another client connects as the same device. */
+const STOLEN = (deviceId: string): string =>
+  `Another client connected as device '${deviceId}' and now receives its cloud-to-device messages: IoT Hub serves one connection per device.`;
+
 const SETTLEMENTS: Record<Outcome, Settlement> = { accepted: 'complete', rejected: 'reject', released: 'abandon', modified: 'abandon' };
 
 /** A device receives C2D messages; accepted / rejected / released complete, reject or abandon them. */
@@ -173,6 +177,11 @@ function deviceC2dRoute(core: HubCore, sender: Sender, deviceId: string): LinkRo
     deliver: ({ message, lockToken }: LockedMessage) => {
       const delivery = sender.send(toDeviceMessage(message, lockToken), Buffer.from(lockToken.replace(/-/g, ''), 'hex'));
       locks.set(delivery, lockToken);
+    },
+    // AMQP's own word for a link attached again elsewhere: the older receiver is detached, not left starving.
+    replaced: () => {
+      core.log(`amqp: device "${deviceId}" attached a receiver on another connection; its older receiver is detached`);
+      sender.close({ condition: 'amqp:link:stolen', description: STOLEN(deviceId) });
     },
   };
   return {

@@ -28,6 +28,11 @@ export interface C2dConsumer {
   /** How many more messages it takes now. */
   credit(): number;
   deliver(locked: LockedMessage): void;
+  /**
+   * Another consumer took the device's messages (a second connection as the same device): this one ends its
+   * connection's receiving, as IoT Hub drops the older of two connections of one device.
+   */
+  replaced?(): void;
 }
 
 export type Settlement = 'complete' | 'reject' | 'abandon';
@@ -158,8 +163,12 @@ export class C2dQueues {
   /** Makes `consumer` the device's receiver (replacing any other) and starts delivering. */
   attach(deviceId: string, consumer: C2dConsumer): () => void {
     const queue = this.queue(deviceId);
-    if (queue.consumer && queue.consumer !== consumer) this.release(queue, queue.consumer);
+    const before = queue.consumer;
     queue.consumer = consumer;
+    if (before && before !== consumer) {
+      this.release(queue, before);
+      before.replaced?.();
+    }
     this.pump(deviceId);
     return () => {
       if (queue.consumer === consumer) queue.consumer = undefined;

@@ -59,6 +59,13 @@ class MqttDelivery implements C2dConsumer {
     return this.closed ? 0 : MAX_IN_FLIGHT - this.inFlight.size;
   }
 
+  /** Another connection of this device (over AMQP: aedes itself ends a second MQTT one) takes its messages. */
+  replaced(): void {
+    this.closed = true;
+    this.core.log(`mqtt: device "${this.deviceId}" connected again elsewhere; closing this connection`);
+    this.client.close();
+  }
+
   deliver({ message, lockToken }: LockedMessage): void {
     const conn = this.client.conn;
     // Gone: the lock is released when aedes reports the disconnection (stopDelivery).
