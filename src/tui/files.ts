@@ -13,7 +13,6 @@ import { envFileText } from '../core/env-file.js';
 import { errorText } from './errors.js';
 import type { FeedbackRow, Notice, Overlay } from './state/types.js';
 import { makeDirectory } from '../core/make-directory.js';
-import { keyPairProblem as certificatePairProblem } from '../core/device-certificate.js';
 
 /** Writes `iot-c2d-export-<time>.jsonl` into `dir`: a line per message sent in this run, a line per feedback record. */
 export function exportJsonl(rows: Iterable<FeedbackRow>, dir: string): Notice {
@@ -102,9 +101,4 @@ export function readPemFile(path: string, dir: string, what: 'certificate' | 'ke
     return { error: `${full} is not a PEM ${what === 'key' ? 'private key (-----BEGIN PRIVATE KEY-----)' : 'certificate (-----BEGIN CERTIFICATE-----)'}.` };
   }
   return { pem, path: full };
-}
-
-/** Does `key` belong to `cert`? One line saying why not (neither is shown); undefined when it does. */
-export function keyPairProblem(cert: { pem: string; path: string }, key: { pem: string; path: string }): string | undefined {
-  return certificatePairProblem({ pem: cert.pem, name: cert.path }, { pem: key.pem, name: key.path });
 }

@@ -5,18 +5,14 @@
  * session without that subscription: the hub must not push the device's queued messages to a program that
  * never subscribed, which would acknowledge them unseen (mosquitto_pub sending telemetry took them).
  */
-import { connect } from 'mqtt';
-import type { MqttClient } from 'mqtt';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { caBundle } from '../../src/clients/trust.js';
-import { parseDeviceConnectionString } from '../../src/core/connection-string.js';
-import { createSasToken } from '../../src/core/sas.js';
 import type { ServiceClient } from '../../src/clients/service-client.js';
 import { message, openRegistry, openService } from '../helpers/clients.js';
 import { startTestHub } from '../helpers/hub.js';
+import { plainMqttDevice } from '../helpers/mqtt-device.js';
 import type { TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -34,28 +30,6 @@ afterAll(async () => {
   await hub?.dispose();
 });
 
-/** A plain MQTT client as the device (a SAS token as the password, as mosquitto_pub -P would send it). */
-async function plainDevice(clean: boolean): Promise<{ client: MqttClient; received: string[]; sessionPresent: boolean }> {
-  const key = parseDeviceConnectionString(hub.deviceConnectionString('clean')).key as string;
-  const token = createSasToken('localhost/devices/clean', key, Math.floor(Date.now() / 1000) + 3600);
-  const client = connect(`mqtts://localhost:${hub.port}`, {
-    clientId: 'clean',
-    username: `localhost/clean/?api-version=2021-04-12`,
-    password: token,
-    clean,
-    ca: caBundle(hub.caPem),
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-  });
-  const received: string[] = [];
-  client.on('message', (topic) => received.push(topic));
-  const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('error', reject);
-  });
-  return { client, received, sessionPresent: connack.sessionPresent };
-}
-
 it('a CleanSession 1 client of a device whose SDK session kept its subscription gets no C2D message, and the message stays queued', async () => {
   // The SDK program subscribes (CleanSession 0), takes one message and exits without unsubscribing.
   const registry = openRegistry(hub);
@@ -69,7 +43,7 @@ it('a CleanSession 1 client of a device whose SDK session kept its subscription 
   await waitFor(async () => (await registry.get('clean')).connectionState === 'Disconnected', 10_000, 'the SDK program gone');
 
   await service.send('clean', message({ messageId: 'queued', ack: 'none' }));
-  const { client, received, sessionPresent } = await plainDevice(true);
+  const { client, received, sessionPresent } = await plainMqttDevice(hub, 'clean', true);
   expect(sessionPresent).toBe(false);
   // Telemetry goes through; a round trip to the hub, after which any push would have arrived.
   await client.publishAsync('devices/clean/messages/events/', 'telemetry', { qos: 1 });
@@ -78,7 +52,7 @@ it('a CleanSession 1 client of a device whose SDK session kept its subscription 
   await client.endAsync();
 
   // A client that does subscribe gets it.
-  const subscriber = await plainDevice(true);
+  const subscriber = await plainMqttDevice(hub, 'clean', true);
   await subscriber.client.subscribeAsync('devices/clean/messages/devicebound/#', { qos: 1 });
   await waitFor(() => subscriber.received.length > 0, 10_000, 'the queued message at the subscriber');
   expect(subscriber.received[0]).toMatch(/%24\.mid=queued/);

@@ -2,7 +2,8 @@
 import { parseDeviceConnectionString, parseServiceConnectionString } from '../../core/connection-string.js';
 import { checkId } from '../../core/iothub-names.js';
 import { errorText } from '../errors.js';
-import { keyPairProblem, readPayloadFile, readPemFile } from '../files.js';
+import { keyPairProblem } from '../../core/device-certificate.js';
+import { readPayloadFile, readPemFile } from '../files.js';
 import type { Binding } from '../keymap/bindings.js';
 import { closeOverlay, openPrompt } from './context.js';
 import type { Act } from './context.js';
@@ -48,7 +49,7 @@ function submit(act: Act): void {
       if ('error' in key) return refuse(key.error);
       const cert = readPemFile(x509.certPath, act.connector.exportDir, 'certificate');
       if ('error' in cert) return refuse(cert.error);
-      const mismatch = keyPairProblem(cert, key);
+      const mismatch = keyPairProblem({ pem: cert.pem, name: cert.path }, { pem: key.pem, name: key.path });
       if (mismatch) return refuse(mismatch);
       closeOverlay(act);
       void act.connections.connectDevice(x509.connectionString, act.state.device.transport, { cert: cert.pem, key: key.pem });
