@@ -53,7 +53,8 @@ export class Reconnector {
         (err: ClientError) => this.lost(err.message),
       );
     }, delay);
-    this.timer.unref();
+    // Not unref'd: while the hub is away this timer is all a `receive` or `feedback` command has left to do,
+    // and Node would end the process (code 13, silently) without it. `stop()` clears it.
   }
 
   stop(): void {

@@ -55,8 +55,15 @@ export const feedbackCommand: CommandModule<object, FeedbackArgs> = {
     const found = latch<FeedbackRecord>();
     let matched: FeedbackRecord | undefined;
     let printed = 0;
+    let wasRetrying = false;
     service.onFeedbackState((state) => {
-      if (state.status === 'retrying') note(`feedback link lost, retrying: ${state.reason ?? 'no reason given'}`);
+      if (state.status === 'retrying') {
+        wasRetrying = true;
+        note(`feedback link lost, retrying: ${state.reason ?? 'no reason given'}`);
+      } else if (state.status === 'connected' && wasRetrying) {
+        wasRetrying = false;
+        note('feedback link back.');
+      }
     });
     try {
       await service.startFeedback((batch) => {
