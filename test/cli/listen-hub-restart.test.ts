@@ -12,12 +12,12 @@ import { waitFor } from '../helpers/wait.js';
 const stateDir = tempStateDir();
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
-it('receive and feedback retry through a hub SIGKILL and restart, and get what is sent after it', async () => {
+it.each(['mqtt', 'amqp'])('%s: receive and feedback retry through a hub SIGKILL and restart, and get what is sent after it', async (transport) => {
   const hubArgs = ['hub', '--state-dir', stateDir, '--device', 'listener', '--json', '--quiet'];
   const first = runCli([...hubArgs, '--port', '0']);
   const { port } = JSON.parse(await waitForLine(first, /^\{/)) as { port: number };
 
-  const receive = runCli(['receive', 'listener', '--state-dir', stateDir]);
+  const receive = runCli(['receive', 'listener', '--state-dir', stateDir, '--transport', transport]);
   const feedback = runCli(['feedback', '--state-dir', stateDir]);
   await waitFor(() => /receiving as device/.test(receive.stderr()) && /reading feedback/.test(feedback.stderr()), 30_000, 'receive and feedback connected');
 
