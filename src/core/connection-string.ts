@@ -44,6 +44,13 @@ function fields(text: string, what: string): Map<string, string> {
   return map;
 }
 
+/** The portal's Event Hub-compatible endpoint (Built-in endpoints) is also a connection string, for D2C telemetry. */
+function refuseEventHubEndpoint(map: Map<string, string>, what: string, shape: string): void {
+  if (!map.has('HostName') && map.get('Endpoint')?.startsWith('sb://')) {
+    throw new ConnectionStringError(`That is an Event Hub-compatible endpoint (Endpoint=sb://...), which reads device-to-cloud messages; the ${what} is needed here: ${shape}.`);
+  }
+}
+
 function need(map: Map<string, string>, field: string, what: string, shape: string): string {
   const value = map.get(field);
   if (value === undefined || value === '') {
@@ -67,6 +74,7 @@ function checkKey(key: string, what: string): void {
 
 export function parseServiceConnectionString(text: string, what = 'service connection string'): ServiceConnectionString {
   const map = fields(text, what);
+  refuseEventHubEndpoint(map, what, SERVICE_SHAPE);
   if (map.has('DeviceId')) {
     throw new ConnectionStringError(`That is a device connection string (it has DeviceId), but the ${what} is needed here: ${SERVICE_SHAPE}.`);
   }
@@ -80,12 +88,17 @@ export function parseServiceConnectionString(text: string, what = 'service conne
 
 export function parseDeviceConnectionString(text: string, what = 'device connection string'): DeviceConnectionString {
   const map = fields(text, what);
+  refuseEventHubEndpoint(map, what, DEVICE_SHAPE);
   if (!map.has('DeviceId') && map.has('SharedAccessKeyName')) {
     throw new ConnectionStringError(`That is a service connection string (it has SharedAccessKeyName and no DeviceId), but the ${what} is needed here: ${DEVICE_SHAPE}.`);
   }
   const hostName = need(map, 'HostName', what, DEVICE_SHAPE);
   checkHostName(hostName, what);
   const deviceId = need(map, 'DeviceId', what, DEVICE_SHAPE);
+  const moduleId = map.get('ModuleId');
+  if (moduleId !== undefined) {
+    throw new ConnectionStringError(`The ${what} is for module '${moduleId}' of device '${deviceId}': IoT Hub sends cloud-to-device messages to devices, not modules; use the device's own connection string (without ModuleId).`);
+  }
   if (map.has('SharedAccessSignature')) {
     throw new ConnectionStringError(`The ${what} uses a SharedAccessSignature; iot-c2d needs SharedAccessKey or x509=true: ${DEVICE_SHAPE}.`);
   }

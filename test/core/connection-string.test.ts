@@ -51,6 +51,17 @@ describe('connection strings', () => {
     expect(error(() => parseDeviceConnectionString(`HostName=h;SharedAccessKeyName=s;SharedAccessKey=${KEY}`))).toMatch(/That is a service connection string/);
   });
 
+  it('refuses the strings of things that cannot take part in C2D, saying which string is needed', () => {
+    // The portal's Built-in endpoints page: the Event Hub-compatible endpoint reads D2C telemetry.
+    const eventHub = `Endpoint=sb://ihsuprodblres000dednamespace.servicebus.windows.net/;SharedAccessKeyName=iothubowner;SharedAccessKey=${KEY};EntityPath=hub`;
+    expect(error(() => parseServiceConnectionString(eventHub))).toMatch(/^That is an Event Hub-compatible endpoint \(Endpoint=sb:\/\/\.\.\.\), which reads device-to-cloud messages; the service connection string is needed here: HostName=/);
+    expect(error(() => parseDeviceConnectionString(eventHub, 'device connection string (--device)'))).toMatch(/Event Hub-compatible endpoint.*the device connection string \(--device\) is needed here: HostName=<hub>\.azure-devices\.net;DeviceId=/);
+    // A module identity's string: modules get no C2D messages on IoT Hub.
+    expect(error(() => parseDeviceConnectionString(`HostName=h.azure-devices.net;DeviceId=d1;ModuleId=m1;SharedAccessKey=${KEY}`))).toBe(
+      "The device connection string is for module 'm1' of device 'd1': IoT Hub sends cloud-to-device messages to devices, not modules; use the device's own connection string (without ModuleId).",
+    );
+  });
+
   it('masks keys', () => {
     expect(maskKey(KEY)).toBe(`${KEY.slice(0, 4)}…`);
     const redacted = redactConnectionString(`HostName=h;DeviceId=d;SharedAccessKey=${KEY}`);
