@@ -3,19 +3,23 @@
  * notes and errors on stderr, keys masked on a terminal unless asked, and remote text made safe to print.
  */
 import { redactConnectionString } from '../core/connection-string.js';
+import { displayLines, displayText } from '../core/display-text.js';
 import type { FeedbackRecord } from '../core/types.js';
 
-/** A note for the person at the terminal: one line on stderr, never part of the --json stream. */
+/** A note for the person at the terminal: one line on stderr (remote text in it shown safely), never part of the --json stream. */
 export function note(text: string): void {
-  process.stderr.write(`iot-c2d: ${text}\n`);
+  process.stderr.write(`iot-c2d: ${displayText(text)}\n`);
 }
 
 export class Output {
   constructor(readonly json: boolean) {}
 
-  /** One record: the JSON object with --json, else the human text. */
+  /**
+   * One record: the JSON object with --json, else the human text. JSON.stringify escapes the C0 controls;
+   * displayText escapes the rest (DEL, C1, bidi), which JSON reads back as the same characters.
+   */
   record(json: object, text: () => string): void {
-    process.stdout.write(this.json ? `${JSON.stringify(json)}\n` : `${text()}\n`);
+    process.stdout.write(this.json ? `${displayText(JSON.stringify(json))}\n` : `${text()}\n`);
   }
 }
 
@@ -32,19 +36,14 @@ export function connectionStringForDisplay(connectionString: string, showKeys: b
 }
 
 /**
- * Text that came from the network, made safe for a terminal: control characters other than newline and tab
- * (escape sequences above all) are shown as \u escapes instead of being interpreted.
+ * A payload as text, for a human: UTF-8 when valid, else base64 (said so). Each line is made safe
+ * (core/display-text.ts) and the lines after the first are indented by `indent` columns, so that a payload
+ * can neither drive the terminal nor print a line that looks like one of ours (`Message 2 received ...`).
  */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** A payload as text: UTF-8 when valid, else base64 (said so). */
-export function payloadText(payload: Buffer): string {
+export function payloadText(payload: Buffer, indent: number): string {
   const text = payload.toString('utf8');
-  if (Buffer.from(text, 'utf8').equals(payload)) return printable(text);
-  return `${payload.toString('base64')} (binary, base64)`;
+  if (!Buffer.from(text, 'utf8').equals(payload)) return `${payload.toString('base64')} (binary, base64)`;
+  return displayLines(text).join(`\n${' '.repeat(indent)}`);
 }
 
 /** Milliseconds as people read them. */
@@ -56,7 +55,7 @@ export function duration(ms: number): string {
 export function feedbackText(record: FeedbackRecord, latencyMs?: number): string {
   const description = record.description && record.description !== record.statusCode ? ` (${record.description})` : '';
   const when = latencyMs === undefined ? `, recorded at ${record.enqueuedTimeUtc}` : `, ${duration(latencyMs)} after the enqueue`;
-  return `Feedback for message ${printable(record.originalMessageId)} on device ${printable(record.deviceId)}: ${record.statusCode}${description}${when}.`;
+  return displayText(`Feedback for message ${record.originalMessageId} on device ${record.deviceId}: ${record.statusCode}${description}${when}.`);
 }
 
 /**
@@ -65,6 +64,6 @@ export function feedbackText(record: FeedbackRecord, latencyMs?: number): string
  */
 export function elsewhereNote(record: FeedbackRecord, why: string): void {
   note(
-    `feedback from elsewhere: message ${printable(record.originalMessageId)} on device ${printable(record.deviceId)}: ${record.statusCode} (${why}; it is now off the hub's feedback queue).`,
+    `feedback from elsewhere: message ${record.originalMessageId} on device ${record.deviceId}: ${record.statusCode} (${why}; it is now off the hub's feedback queue).`,
   );
 }

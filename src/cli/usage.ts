@@ -4,6 +4,8 @@
  * malformed connection string, missing argument, no hub to talk to), 130 interrupted by Ctrl+C (SIGINT),
  * 143 stopped by SIGTERM.
  */
+import { displayText } from '../core/display-text.js';
+
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
 
 /** The user asked for something that cannot work as asked: exit 2 with the sentence. */
@@ -13,7 +15,7 @@ export class UsageError extends Error {
 
 /** Prints one line on stderr (never a stack trace) and sets the exit code. */
 export function fail(message: string, code: number): void {
-  process.stderr.write(`iot-c2d: ${message.split('\n')[0]}\n`);
+  process.stderr.write(`iot-c2d: ${displayText(message.split('\n')[0] as string)}\n`);
   process.exitCode = code;
 }
 

@@ -5,6 +5,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
+import { displayText } from '../core/display-text.js';
 import { LIMITS } from '../core/types.js';
 import { formatDeviceConnectionString, formatServiceConnectionString, formatX509DeviceConnectionString } from '../core/connection-string.js';
 import { createAmqpServer } from './amqp/server.js';
@@ -124,7 +125,9 @@ function unusable(err: unknown, stateDir: string): unknown {
 export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const stateDir = options.stateDir ?? defaultStateDir();
   const hostName = options.hostName ?? 'localhost';
-  const log = options.log ?? (() => undefined);
+  // Log lines quote what clients sent (client ids, link addresses, refusals): one line each, whatever they hold.
+  const given = options.log;
+  const log = given ? (line: string): void => given(displayText(line)) : (): void => undefined;
   const startedAt = new Date().toISOString();
   const owner = options.owner ?? 'iot-c2d hub';
   let presence: HubPresence = { pid: process.pid, owner, port: 0, ports: [], startedAt };

@@ -1,5 +1,6 @@
 /** How values are written on screen: times, sizes, latencies, payload previews, link states (widths: layout.ts). */
 import type { LinkState } from '../clients/types.js';
+import { displayLines, displayText } from '../core/display-text.js';
 
 /** `HH:MM:SS.mmm`, local time. */
 export function clock(ms: number): string {
@@ -36,20 +37,15 @@ function isUtf8(payload: Buffer): boolean {
   return Buffer.from(payload.toString('utf8'), 'utf8').equals(payload);
 }
 
-function hasControl(text: string): boolean {
-  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-  return /[\u0000-\u0008\u000e-\u001f\u007f]/.test(text);
-}
-
 export function hex(payload: Buffer, max = payload.length): string {
   return [...payload.subarray(0, max)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-/** One line: UTF-8 text (compact JSON where it parses) or hex for binary. */
+/** One line: UTF-8 text (compact JSON where it parses; line breaks as ⏎, the rest shown safely) or hex when not UTF-8. */
 export function preview(payload: Buffer, width: number): string {
   if (payload.length === 0) return '(empty)';
   const head = payload.subarray(0, Math.max(width * 4, 256));
-  if (!isUtf8(payload.length <= 4096 ? payload : trimUtf8(head)) || hasControl(head.toString('utf8'))) {
+  if (!isUtf8(payload.length <= 4096 ? payload : trimUtf8(head))) {
     return `hex ${hex(payload, Math.ceil(width / 3))}`;
   }
   let text = payload.length <= 4096 ? payload.toString('utf8') : head.toString('utf8');
@@ -60,7 +56,7 @@ export function preview(payload: Buffer, width: number): string {
       // Not JSON: the text as it is.
     }
   }
-  return oneLine(text);
+  return displayText(oneLine(text));
 }
 
 /** A buffer cut at `n` bytes may end inside a character: drop the partial tail. */
@@ -76,14 +72,14 @@ export function oneLine(text: string): string {
   return text.replace(/\r?\n/g, '⏎').replace(/\t/g, ' ');
 }
 
-/** The payload in full, as lines: pretty JSON, text, or a hex dump for binary. */
+/** The payload in full, as lines (each shown safely): pretty JSON, text, or a hex dump when not UTF-8. */
 export function payloadLines(payload: Buffer): { kind: 'json' | 'text' | 'binary'; lines: string[] } {
   const text = payload.toString('utf8');
-  if (isUtf8(payload) && !hasControl(text)) {
+  if (isUtf8(payload)) {
     try {
-      return { kind: 'json', lines: JSON.stringify(JSON.parse(text), null, 2).split('\n') };
+      return { kind: 'json', lines: displayLines(JSON.stringify(JSON.parse(text), null, 2)) };
     } catch {
-      return { kind: 'text', lines: text.split(/\r?\n/) };
+      return { kind: 'text', lines: displayLines(text) };
     }
   }
   const lines: string[] = [];
@@ -96,7 +92,7 @@ export function payloadLines(payload: Buffer): { kind: 'json' | 'text' | 'binary
 }
 
 export function linkText(state: LinkState): string {
-  return state.reason && state.status !== 'connected' ? `${state.status}: ${state.reason}` : state.status;
+  return state.reason && state.status !== 'connected' ? `${state.status}: ${displayText(state.reason)}` : state.status;
 }
 
 export function linkColor(state: LinkState): 'green' | 'yellow' | 'red' | 'gray' {

@@ -11,7 +11,8 @@ import { checkId } from '../../core/iothub-names.js';
 import { hubOptions, resolveHub } from '../connection.js';
 import type { CommonArgs } from '../connection.js';
 import { explainFailure } from '../failures.js';
-import { Output, connectionStringForDisplay, fullKeys, note, printable } from '../output.js';
+import { displayText } from '../../core/display-text.js';
+import { Output, connectionStringForDisplay, fullKeys, note } from '../output.js';
 import { EXIT, UsageError } from '../usage.js';
 import { usableDirectory } from '../state-dir.js';
 
@@ -110,7 +111,7 @@ function showDevice(info: DeviceInfo, connectionString: string): string {
     ['Generation id', info.generationId],
     ['Connection string', connectionString],
   ];
-  return rows.map(([label, value]) => `${`${label}:`.padEnd(21)}${printable(value)}`).join('\n');
+  return rows.map(([label, value]) => `${`${label}:`.padEnd(21)}${displayText(value)}`).join('\n');
 }
 
 function readPem(path: string, flag: string): string {
@@ -238,7 +239,7 @@ const listCommand: CommandModule<object, CommonArgs> = {
     const width = Math.max(9, ...devices.map((d) => d.deviceId.length)) + 2;
     if (!args.json && devices.length > 0) process.stdout.write(`${'DEVICE'.padEnd(width)}${'STATUS'.padEnd(10)}${'CONNECTION'.padEnd(14)}QUEUED\n`);
     for (const info of devices) {
-      out.record(deviceLine(info), () => `${printable(info.deviceId).padEnd(width)}${info.status.padEnd(10)}${info.connectionState.padEnd(14)}${info.cloudToDeviceMessageCount}`);
+      out.record(deviceLine(info), () => `${displayText(info.deviceId).padEnd(width)}${info.status.padEnd(10)}${info.connectionState.padEnd(14)}${info.cloudToDeviceMessageCount}`);
     }
     if (devices.length === 0) note('no devices yet: iot-c2d device create <id> registers one.');
     process.exitCode = EXIT.ok;

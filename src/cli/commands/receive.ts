@@ -18,7 +18,8 @@ import { DEVICE_ENV, deviceOption, hubOptions, resolveDevice, resolveHub } from 
 import type { CommonArgs, DeviceTarget } from '../connection.js';
 import { explainFailure } from '../failures.js';
 import { closeWithin, exitCodeFor, latch, timer, watchInterrupt } from '../interrupt.js';
-import { Output, note, payloadText, printable } from '../output.js';
+import { displayText } from '../../core/display-text.js';
+import { Output, note, payloadText } from '../output.js';
 import { EXIT, UsageError, fail } from '../usage.js';
 
 interface ReceiveArgs extends CommonArgs {
@@ -108,15 +109,20 @@ const LABELS: Record<SystemProperty, string> = {
   lockToken: 'Lock token',
 };
 
+/** Where each value starts: a payload's later lines start there too, under its first. */
+const VALUE_COLUMN = 20;
+
 function describeMessage(message: ReceivedMessage, n: number, settled: string): string {
   const rows: Array<[string, string | undefined]> = [
-    ['Data', payloadText(message.payload)],
+    ['Data', payloadText(message.payload, VALUE_COLUMN)],
     ...SYSTEM_PROPERTIES.map((key): [string, string | undefined] => [LABELS[key], message[key]]),
     ['Delivery count', message.deliveryCount?.toString()],
     ...message.properties.map(([key, value]): [string, string] => ['Property', `${key}=${value}`]),
     ['Settled', settled],
   ];
-  const lines = rows.filter((row): row is [string, string] => row[1] !== undefined).map(([label, value]) => `  ${`${label}:`.padEnd(18)}${printable(value)}`);
+  const lines = rows
+    .filter((row): row is [string, string] => row[1] !== undefined)
+    .map(([label, value]) => `  ${`${label}:`.padEnd(VALUE_COLUMN - 2)}${label === 'Data' ? value : displayText(value)}`);
   return [`Message ${n} received at ${new Date(message.receivedMs).toISOString()} over ${message.transport}:`, ...lines].join('\n');
 }
 

@@ -1,6 +1,7 @@
 /** Two lines: the hub, the service side and the feedback receiver; the device, its transport and queue. */
 import { Box, Text } from 'ink';
 import type { LinkState } from '../../clients/types.js';
+import { displayText } from '../../core/display-text.js';
 import { LIMITS } from '../../core/types.js';
 import { linkColor, linkText } from '../format.js';
 import type { State } from '../state/types.js';
@@ -24,14 +25,14 @@ export function Header({ state, width }: { state: State; width: number }): React
         <Text bold color="cyan">
           iot-c2d
         </Text>{' '}
-        hub <Text bold>{state.hubLabel}</Text>
+        hub <Text bold>{displayText(state.hubLabel)}</Text>
         {'  '}
         <Link label="service" state={state.service.link} />
         {'  '}
         <Link label="feedback" state={state.service.feedbackLink} />
       </Text>
       <Text wrap="truncate-end">
-        device <Text bold>{d.id ?? '(none)'}</Text> {d.transport} <Text color={linkColor(d.link)}>● {linkText(d.link)}</Text>
+        device <Text bold>{d.id === undefined ? '(none)' : displayText(d.id)}</Text> {d.transport} <Text color={linkColor(d.link)}>● {linkText(d.link)}</Text>
         {'  '}
         <Text color={queueColor}>{queueText}</Text>
         {'  '}settle {d.settleMode === 'auto' ? 'auto-complete' : 'manual'}

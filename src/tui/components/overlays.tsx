@@ -2,6 +2,7 @@
 import { Box, Text } from 'ink';
 import { SYSTEM_PROPERTIES } from '../../clients/records.js';
 import { redactConnectionStringAt } from '../../core/connection-string.js';
+import { displayText } from '../../core/display-text.js';
 import { BINDINGS, SCOPE_TITLES, displayKey } from '../keymap/bindings.js';
 import type { Binding, Scope } from '../keymap/bindings.js';
 import { activeScopes } from '../keymap/dispatch.js';
@@ -82,11 +83,11 @@ export function detailLines(view: MessageView): string[] {
     `received ${clock(m.receivedMs)} over ${m.transport} · ${bytes(view.size)} · ${view.settled ?? 'not settled yet'}`,
     '',
     'System properties',
-    ...system.filter(([, v]) => v !== undefined).map(([k, v]) => `  ${k.padEnd(16)} ${v}`),
+    ...system.filter(([, v]) => v !== undefined).map(([k, v]) => `  ${k.padEnd(16)} ${displayText(v as string)}`),
     ...(m.deliveryCount !== undefined ? [`  ${'deliveryCount'.padEnd(16)} ${m.deliveryCount}${m.deliveryCount > 0 ? ` (abandoned ${m.deliveryCount} time${m.deliveryCount === 1 ? '' : 's'} before)` : ''}`] : []),
     '',
     `Custom properties (${m.properties.length})`,
-    ...(m.properties.length ? m.properties.map(([k, v]) => `  ${k} = ${v}`) : ['  (none)']),
+    ...(m.properties.length ? m.properties.map(([k, v]) => `  ${displayText(k)} = ${displayText(v)}`) : ['  (none)']),
     '',
     `Payload (${payload.kind}${view.truncated ? `, first ${bytes(m.payload.length)} of ${bytes(view.size)}: older messages keep only the start` : ''})`,
     ...payload.lines.map((l) => `  ${l}`),
@@ -105,7 +106,7 @@ export function DetailsOverlay({ view, scroll, height, width }: { view: MessageV
   const room = Math.max(1, height - 3);
   const top = Math.min(scroll, Math.max(0, lines.length - room));
   return (
-    <Frame title={`Message ${view.message.messageId ?? `#${view.uid}`} (↑↓ scroll, esc close)`} height={height} width={width}>
+    <Frame title={`Message ${displayText(view.message.messageId ?? `#${view.uid}`)} (↑↓ scroll, esc close)`} height={height} width={width}>
       {lines.slice(top, top + room).map((l, i) => (
         <Text key={`${top + i}`} wrap="truncate-end">
           {l === '' ? ' ' : fit(l, Math.max(1, width - 4))}
@@ -119,9 +120,9 @@ export function ConnectionOverlay({ overlay, info, height, width }: { overlay: E
   return (
     <Frame title="Connection (keys masked)" height={height} width={width}>
       <Text bold>Service connection string</Text>
-      <Text wrap="wrap">{`  ${info.service ?? '(none)'}`}</Text>
+      <Text wrap="wrap">{`  ${displayText(info.service ?? '(none)')}`}</Text>
       <Text bold>Device connection string</Text>
-      <Text wrap="wrap">{`  ${info.device ?? '(none)'}`}</Text>
+      <Text wrap="wrap">{`  ${displayText(info.device ?? '(none)')}`}</Text>
       <Text bold>CA certificate</Text>
       <Text wrap="wrap">{`  ${info.caPath ?? '(system roots only)'}`}</Text>
       {info.caPath ? <Text wrap="wrap" dimColor>{`  Trust it in your own code, e.g. NODE_EXTRA_CA_CERTS=${info.caPath} node app.js`}</Text> : null}
@@ -130,7 +131,7 @@ export function ConnectionOverlay({ overlay, info, height, width }: { overlay: E
         <Text color="green" wrap="wrap">{`Written unmasked (mode 0600) to ${overlay.written}`}</Text>
       ) : overlay.error ? (
         <Text color="red" wrap="wrap">
-          {overlay.error}
+          {displayText(overlay.error)}
         </Text>
       ) : (
         <Text>w: write them unmasked to a private file · esc: close</Text>
@@ -167,7 +168,7 @@ function promptTitle(overlay: Extract<Overlay, { kind: 'prompt' }>): string {
 
 export function PromptOverlay({ overlay, height, width }: { overlay: Extract<Overlay, { kind: 'prompt' }>; height: number; width: number }): React.JSX.Element {
   // The cursor is a block over the character at it (a space at the end); keys stay masked around it.
-  const [before, after] = redactConnectionStringAt(overlay.text, overlay.cursor);
+  const [before, after] = redactConnectionStringAt(overlay.text, overlay.cursor).map(displayText) as [string, string];
   const [under = ' ', ...rest] = [...after];
   const title = promptTitle(overlay);
   return (
@@ -179,7 +180,7 @@ export function PromptOverlay({ overlay, height, width }: { overlay: Extract<Ove
       </Text>
       {overlay.error ? (
         <Text color="red" wrap="wrap">
-          {overlay.error}
+          {displayText(overlay.error)}
         </Text>
       ) : (
         <Text dimColor>{PROMPT_KEYS[overlay.purpose]}</Text>
@@ -190,15 +191,16 @@ export function PromptOverlay({ overlay, height, width }: { overlay: Extract<Ove
 
 /** A numbered choice; the marked one is inverted. Long lists scroll to keep the mark in view. */
 export function MenuOverlay({ overlay, height, width }: { overlay: Extract<Overlay, { kind: 'menu' }>; height: number; width: number }): React.JSX.Element {
-  const titleLines = Math.ceil(displayWidth(overlay.title) / Math.max(1, width - 4));
+  const title = displayText(overlay.title);
+  const titleLines = Math.ceil(displayWidth(title) / Math.max(1, width - 4));
   const room = Math.max(1, height - 4 - titleLines - (overlay.note ? 1 : 0));
   const top = Math.max(0, Math.min(overlay.selected - room + 1, overlay.items.length - room));
   return (
     <Frame title="Choose (↑↓ and enter, or the number; esc cancels)" height={Math.min(height, overlay.items.length + 4 + titleLines + (overlay.note ? 1 : 0))} width={width}>
-      <Text wrap="wrap">{overlay.title}</Text>
+      <Text wrap="wrap">{title}</Text>
       {overlay.items.slice(top, top + room).map((item, i) => (
         <Text key={item.value} inverse={top + i === overlay.selected} wrap="truncate-end">
-          {fit(`${top + i + 1} ${item.label}`, Math.max(1, width - 4))}
+          {fit(`${top + i + 1} ${displayText(item.label)}`, Math.max(1, width - 4))}
         </Text>
       ))}
       {overlay.note ? (

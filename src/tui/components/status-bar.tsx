@@ -1,5 +1,6 @@
 /** The bottom two lines: the latest notice, and the key hints of where the user is (from the keymap). */
 import { Box, Text } from 'ink';
+import { displayText } from '../../core/display-text.js';
 import { displayKey } from '../keymap/bindings.js';
 import { fit } from '../layout.js';
 import type { Binding } from '../keymap/bindings.js';
@@ -16,7 +17,7 @@ export function StatusBar({ ctx, notice, unavailable, width }: { ctx: KeyContext
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end" color={notice ? COLORS[notice.level] : undefined}>
-        {notice ? fit(notice.text, width) : ' '}
+        {notice ? fit(displayText(notice.text), width) : ' '}
       </Text>
       <Text wrap="truncate-end">
         {items.map((b, i) => {

@@ -1,5 +1,6 @@
 /** Received messages, newest last, following the tail unless the user moved up. */
 import { Box, Text } from 'ink';
+import { displayText } from '../../core/display-text.js';
 import { clock, count, preview } from '../format.js';
 import { fitColumns, tableRow } from '../layout.js';
 import type { ColumnSpec } from '../layout.js';
@@ -44,9 +45,9 @@ function row(view: MessageView, columns: ReadonlyArray<{ id: ColumnId; width: nu
   return tableRow(columns, {
     time: clock(m.receivedMs),
     mark: SETTLED_MARK[view.settled ?? ''] ?? '.',
-    device: `${view.deviceId} ${m.transport} #${view.connection}`,
-    messageId: m.messageId ?? '',
-    corrId: m.correlationId ?? '',
+    device: `${displayText(view.deviceId)} ${m.transport} #${view.connection}`,
+    messageId: displayText(m.messageId ?? ''),
+    corrId: displayText(m.correlationId ?? ''),
     size: `${view.size}B`,
     props: `${m.properties.length}p`,
     payload: payloadWidth > 0 ? preview(m.payload, payloadWidth) : '',
@@ -59,7 +60,7 @@ export function DevicePane({ state, height, width }: { state: State; height: num
     return (
       <Box flexDirection="column" height={height}>
         <Text color={d.error ? 'red' : undefined} wrap="wrap">
-          {d.error ?? 'No device connected.'}
+          {d.error ? displayText(d.error) : 'No device connected.'}
         </Text>
         <Text> </Text>
         <Text wrap="wrap">Press p to paste a device connection string (HostName=…;DeviceId=…;SharedAccessKey=…), or start with --device.</Text>
@@ -80,7 +81,7 @@ export function DevicePane({ state, height, width }: { state: State; height: num
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate-end" color={d.error ? 'red' : mqttManual ? 'yellow' : undefined}>
         {d.error
-          ? d.error
+          ? displayText(d.error)
           : mqttManual
             ? 'Manual settle, but MQTT acknowledges each message on arrival: reject and abandon are unavailable (t: amqp or http).'
             : `${count(d.total)} received${held} · ${d.cursor === undefined ? 'following the tail' : `row ${selected + 1} of ${d.messages.length} (G: follow)`}${mqtt ? ' · reject/abandon unavailable over MQTT (acknowledged on arrival)' : ''}`}

@@ -1,5 +1,6 @@
 /** One row per message sent in this run (and feedback for messages sent elsewhere), with latencies. */
 import { Box, Text } from 'ink';
+import { displayText } from '../../core/display-text.js';
 import { clock, count, ms } from '../format.js';
 import { fit, fitColumns, tableRow } from '../layout.js';
 import type { ColumnSpec } from '../layout.js';
@@ -51,8 +52,8 @@ function line(row: FeedbackRow, columns: ReadonlyArray<{ id: ColumnId; width: nu
     enqueue: ms(row.enqueueLatency),
     device: ms(row.receiptLatency),
     fback: ms(row.feedbackLatency),
-    to: row.deviceId,
-    messageId: row.messageId,
+    to: displayText(row.deviceId),
+    messageId: displayText(row.messageId),
   });
 }
 
@@ -91,7 +92,7 @@ export function FeedbackPane({ state, height, width }: { state: State; height: n
       )}
       <Box flexGrow={1} />
       <Text wrap="truncate-end" dimColor>
-        {current ? fit(`${current.messageId} → ${current.deviceId}${current.note ? `: ${current.note}` : current.record ? `: ${current.record.description}` : ''}`, width) : ' '}
+        {current ? fit(displayText(`${current.messageId} → ${current.deviceId}${current.note ? `: ${current.note}` : current.record ? `: ${current.record.description}` : ''}`), width) : ' '}
       </Text>
     </Box>
   );

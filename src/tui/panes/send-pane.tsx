@@ -1,5 +1,6 @@
 /** The form, the result of the last send, and the recent sends. */
 import { Box, Text } from 'ink';
+import { displayText } from '../../core/display-text.js';
 import { displayWidth, fit, fitTail } from '../layout.js';
 import { cursorLine } from '../state/edit.js';
 import { checkForm } from '../state/form.js';
@@ -13,10 +14,8 @@ const NOTICE_COLORS = { info: 'green', warning: 'yellow', error: 'red' } as cons
  * The text on either side of the caret, in `width` columns (display width: emoji and CJK take two): a line too
  * long for them scrolls so that the caret and a few characters after it stay in view; `…` marks a cut end.
  */
-function aroundCaret(value: string, cursor: number, width: number): [string, string] {
-  const before = value.slice(0, cursor);
-  const after = value.slice(cursor);
-  if (displayWidth(value) <= width) return [before, after];
+function aroundCaret(before: string, after: string, width: number): [string, string] {
+  if (displayWidth(before + after) <= width) return [before, after];
   const ahead = Math.min(displayWidth(after), Math.max(1, Math.min(8, Math.floor(width / 4))));
   const shownBefore = fitTail(before, width - ahead);
   return [shownBefore, fit(after, width - displayWidth(shownBefore))];
@@ -25,9 +24,13 @@ function aroundCaret(value: string, cursor: number, width: number): [string, str
 /** One line of the form; `cursor` (an offset into `value`) places the caret when it has focus. */
 function Field({ label, value, placeholder, focused, cursor, check, width }: { label: string; value: string; placeholder?: string; focused: boolean; cursor?: number; check?: FieldCheck | undefined; width: number }): React.JSX.Element {
   const shown = value === '' && !focused && placeholder ? placeholder : value;
-  const room = Math.max(8, width - LABEL - 2 - (check ? Math.min(48, check.text.length + 3) : 0));
+  const checkText = check ? displayText(check.text) : '';
+  const room = Math.max(8, width - LABEL - 2 - (check ? Math.min(48, checkText.length + 3) : 0));
+  // What was typed, pasted or loaded is shown safely (core/display-text.ts), each side of the caret on its own.
+  const safe = (text: string): string => displayText(text.replace(/\n/g, '⏎'));
+  const at = cursor ?? shown.length;
   // The caret takes a column of its own.
-  const [before, after] = focused ? aroundCaret(shown.replace(/\n/g, '⏎'), cursor ?? shown.length, room - 1) : [fit(shown.replace(/\n/g, '⏎'), room - 1), ''];
+  const [before, after] = focused ? aroundCaret(safe(shown.slice(0, at)), safe(shown.slice(at)), room - 1) : [fit(safe(shown), room - 1), ''];
   return (
     <Text wrap="truncate-end">
       <Text color={focused ? 'cyan' : undefined} bold={focused}>
@@ -38,7 +41,7 @@ function Field({ label, value, placeholder, focused, cursor, check, width }: { l
         {focused ? '▏' : ''}
         {after}
       </Text>
-      {check ? <Text color={check.level === 'error' ? 'red' : 'yellow'}>{`  ${check.level === 'error' ? '✗' : '!'} ${check.text}`}</Text> : null}
+      {check ? <Text color={check.level === 'error' ? 'red' : 'yellow'}>{`  ${check.level === 'error' ? '✗' : '!'} ${checkText}`}</Text> : null}
     </Text>
   );
 }
@@ -90,7 +93,7 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
     return (
       <Box flexDirection="column" height={height}>
         <Text color={state.service.error ? 'red' : undefined} wrap="wrap">
-          {state.service.error ?? 'No service connection.'}
+          {state.service.error ? displayText(state.service.error) : 'No service connection.'}
         </Text>
         <Text> </Text>
         <Text wrap="wrap">Press p to paste a service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…), or start with --hub.</Text>
@@ -189,14 +192,14 @@ export function SendPane({ state, height, width }: { state: State; height: numbe
         ),
       )}
       <Text wrap="truncate-end" color={s.result ? NOTICE_COLORS[s.result.level] : undefined}>
-        {s.result ? fit(s.result.text, width) : ' '}
+        {s.result ? fit(displayText(s.result.text), width) : ' '}
       </Text>
       {recentRoom > 0 && s.recent.length > 0 ? (
         <>
           <Text dimColor>Recent sends (ctrl+r puts one back in the form):</Text>
           {s.recent.slice(0, recentRoom - 1).map((r, i) => (
             <Text key={`${r.messageId}-${r.atMs}-${i}`} wrap="truncate-end" dimColor={i !== s.recall}>
-              {fit(`  ${i === s.recall ? '›' : ' '} ${r.outcome.level === 'error' ? '✗' : r.outcome.level === 'warning' ? '!' : '✓'} ${r.deviceId} ${r.messageId}  ${fit(r.form.payload.replace(/\n/g, '⏎'), 30)}`, width)}
+              {fit(`  ${i === s.recall ? '›' : ' '} ${r.outcome.level === 'error' ? '✗' : r.outcome.level === 'warning' ? '!' : '✓'} ${displayText(`${r.deviceId} ${r.messageId}`)}  ${fit(displayText(r.form.payload.replace(/\n/g, '⏎')), 30)}`, width)}
             </Text>
           ))}
         </>
