@@ -80,6 +80,9 @@ export function parseServiceConnectionString(text: string, what = 'service conne
   }
   const hostName = need(map, 'HostName', what, SERVICE_SHAPE);
   checkHostName(hostName, what);
+  if (map.has('SharedAccessSignature')) {
+    throw new ConnectionStringError(`The ${what} uses a SharedAccessSignature; iot-c2d needs the policy's key: ${SERVICE_SHAPE} (IoT Hub > Shared access policies).`);
+  }
   const keyName = need(map, 'SharedAccessKeyName', what, SERVICE_SHAPE);
   const key = need(map, 'SharedAccessKey', what, SERVICE_SHAPE);
   checkKey(key, what);

@@ -56,6 +56,10 @@ describe('connection strings', () => {
     const eventHub = `Endpoint=sb://ihsuprodblres000dednamespace.servicebus.windows.net/;SharedAccessKeyName=iothubowner;SharedAccessKey=${KEY};EntityPath=hub`;
     expect(error(() => parseServiceConnectionString(eventHub))).toMatch(/^That is an Event Hub-compatible endpoint \(Endpoint=sb:\/\/\.\.\.\), which reads device-to-cloud messages; the service connection string is needed here: HostName=/);
     expect(error(() => parseDeviceConnectionString(eventHub, 'device connection string (--device)'))).toMatch(/Event Hub-compatible endpoint.*the device connection string \(--device\) is needed here: HostName=<hub>\.azure-devices\.net;DeviceId=/);
+    // A service string with a SAS token (az iot hub generate-sas-token) instead of the policy's key.
+    expect(error(() => parseServiceConnectionString('HostName=h.azure-devices.net;SharedAccessSignature=SharedAccessSignature sr=h.azure-devices.net&sig=abc%3D&se=1900000000&skn=iothubowner'))).toMatch(
+      /^The service connection string uses a SharedAccessSignature; iot-c2d needs the policy's key: HostName=/,
+    );
     // A module identity's string: modules get no C2D messages on IoT Hub.
     expect(error(() => parseDeviceConnectionString(`HostName=h.azure-devices.net;DeviceId=d1;ModuleId=m1;SharedAccessKey=${KEY}`))).toBe(
       "The device connection string is for module 'm1' of device 'd1': IoT Hub sends cloud-to-device messages to devices, not modules; use the device's own connection string (without ModuleId).",
