@@ -1,6 +1,6 @@
 /**
  * IoT Hub's HTTPS API, over the TLS sockets the listener hands in: the identity registry, the C2D purge,
- * and the device-bound endpoints of the SDK's HTTP device transport. Errors use IoT Hub's body,
+ * and the device endpoints of the SDK's HTTP device transport (device-bound messages; telemetry, dropped). Errors use IoT Hub's body,
  * `{"Message":"ErrorCode:<Code>;<text>"}`, which the SDK maps to its error classes.
  *
  * Every request is authenticated before it is routed (an unauthenticated one gets 401 whatever it asks for):
@@ -206,6 +206,16 @@ async function handle(core: HubCore, req: IncomingMessage, res: ServerResponse):
     requireService(grant, 'ServiceConnect');
     const purged = core.purge(deviceId);
     return sendJson(res, 200, { totalMessagesPurged: purged, deviceId, moduleId: null });
+  }
+
+  // POST /devices/{id}/messages/events: telemetry (one message, or a batch), read whole and dropped as over
+  // MQTT and AMQP (this hub serves C2D); 204 as IoT Hub answers, so the device goes on.
+  if (parts.length === 4 && parts[2] === 'messages' && parts[3] === 'events' && method === 'POST') {
+    requireDevice(grant, deviceId);
+    core.markSeen(deviceId);
+    await readBody(req);
+    res.writeHead(204).end();
+    return;
   }
 
   // The device-bound endpoints of the HTTP device transport.
