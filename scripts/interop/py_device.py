@@ -4,6 +4,8 @@ Reads IOTHUB_DEVICE_CONNECTION_STRING (for an X.509 device, x509=true: its certi
 from --cert and --key, as the SDK's samples take them), connects over MQTT (or MQTT over WebSockets with
 --websockets), prints one JSON line {"event": "connected"} and then one JSON line per
 message received, and exits after --count messages or --timeout seconds (exit 1).
+With --twin it first does what device apps do beside C2D: get_twin, patch_twin_reported_properties and a
+method handler, and prints {"event": "twin", "twin": ...}.
 Trust: the SDK's default TLS context, i.e. SSL_CERT_FILE. Nothing here is specific to iot-c2d.
 """
 import argparse
@@ -32,6 +34,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--twin", action="store_true")
     args = parser.parse_args()
 
     received = []
@@ -68,6 +71,11 @@ def main():
     client.on_message_received = on_message
     try:
         client.connect()
+        if args.twin:
+            client.on_method_request_received = lambda request: None
+            twin = client.get_twin()
+            client.patch_twin_reported_properties({"firmware": "1.0.0"})
+            emit({"event": "twin", "twin": twin})
         emit({"event": "connected"})
         ok = done.wait(args.timeout)
     finally:

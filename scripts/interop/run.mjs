@@ -238,7 +238,7 @@ async function main() {
   }
 
   console.log(`logs: ${logs}`);
-  const pyStateDir = await startHub('Python', ['py-backend', 'proton-backend', 'mosquitto', 'py-restart', 'proton-device-accept', 'proton-device-reject', 'proton-device-release', ...pyTransports.map((t) => `py-${t}`)], []);
+  const pyStateDir = await startHub('Python', ['py-backend', 'proton-backend', 'mosquitto', 'py-restart', 'py-twin', 'proton-device-accept', 'proton-device-reject', 'proton-device-release', ...pyTransports.map((t) => `py-${t}`)], []);
 
   // One trust bundle: the system CAs plus the hub's CA.
   const certifi = spawnSync(config.python, ['-c', 'import certifi; print(certifi.where())'], { encoding: 'utf8' });
@@ -339,6 +339,28 @@ async function main() {
       });
     }
   }
+
+  // A Python device app that also uses its twin and a direct-method handler, as device apps do beside C2D.
+  await testCase('python azure-iot-device MQTT with get_twin, a reported-properties patch and a method handler: then receives C2D; Success feedback', pySdk, async () => {
+    const log = join(logs, 'py-twin.log');
+    const args = [join(HERE, 'py_device.py'), '--twin', '--count', '2', '--timeout', '60'];
+    const device = start(config.python, args, { env: { ...pythonEnv, IOTHUB_DEVICE_CONNECTION_STRING: info.devices['py-twin'] }, logFile: log });
+    try {
+      await device.waitFor((e) => e.event === 'connected', 30 * SECOND, 'device connect, twin and patch').catch((error) => {
+        throw new Error([error.message, ...causes(device.lines), ...hubLinesSince(0).slice(-2)].join(' | '));
+      });
+      const twin = device.events.find((e) => e.event === 'twin')?.twin;
+      if (twin?.desired?.$version !== 1) throw new Error(`get_twin gave ${JSON.stringify(twin)}`);
+      const { result, expected } = await sendWithCli('py-twin', 'py-twin', 2, log);
+      await settled(device, result);
+      const detail = checkMessages(device.events, expected);
+      const fb = feedbackProblem(result);
+      if (fb) throw new Error(fb);
+      return `empty twin, patch acknowledged; ${detail}; feedback Success for both`;
+    } finally {
+      await device.stop();
+    }
+  });
 
   // A device that is no SDK at all: Debian's mosquitto_sub (CleanSession 1, a SAS token as the password).
   const mosquitto = spawnSync('mosquitto_sub', ['--help'], { encoding: 'utf8' }).error ? 'mosquitto_sub not found (apt-get install mosquitto-clients)' : '';

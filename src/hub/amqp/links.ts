@@ -8,12 +8,15 @@
  * | receiver (device)   | `/devices/{id}/messages/devicebound` | DeviceConnect for {id}  |
  * | sender (telemetry)  | `/devices/{id}/messages/events`      | DeviceConnect for {id}  |
  * | both (device twin)  | `/devices/{id}/twin`                 | DeviceConnect for {id}  |
+ * | both (methods)      | `/devices/{id}/methods/devicebound`  | DeviceConnect for {id}  |
  *
  * Addresses are matched case-insensitively, as the documentation writes them both ways, and may be absolute
  * (`amqps://{host}/messages/devicebound`, as uAMQP and the C SDK write them).
  *
- * Twins are not this hub's subject, but the C SDK opens the twin links whenever it starts over AMQP and fails
- * if they are refused: requests are answered as an empty twin would answer them.
+ * Twins and direct methods are not this hub's subject, but the C SDK opens the twin links whenever it starts
+ * over AMQP and fails if they are refused, and device apps ask for their twin or register method handlers
+ * beside C2D: twin requests are answered as an empty twin would answer them, the method links are attached
+ * and no method call ever comes on them.
  */
 import type { Connection, Delivery, Message, Sender } from 'rhea';
 import rhea from 'rhea';
@@ -23,6 +26,7 @@ import { grantsService } from '../core/auth.js';
 import type { Grant } from '../core/auth.js';
 import type { HubErrorCode } from '../core/errors.js';
 import type { C2dConsumer, FeedbackReader, HubCore, Settlement } from '../core/hub-core.js';
+import { EMPTY_TWIN } from '../core/model.js';
 import type { LockedMessage } from '../core/model.js';
 import { deviceOfAddress, fromServiceMessage, toDeviceMessage } from './convert.js';
 import type { Link } from './convert.js';
@@ -95,6 +99,8 @@ export function routeLink(core: HubCore, link: Link, address: string | undefined
   if (link.is_receiver() && sending !== undefined) return telemetryRoute(core, sending);
   const twin = deviceOfAddress(address, 'twin');
   if (twin !== undefined) return link.is_sender() ? twinResponseRoute(core, link as Sender, twin) : twinRequestRoute(core, link.connection, twin);
+  const methods = deviceOfAddress(address, 'methods/devicebound');
+  if (methods !== undefined) return { ...deviceLink(core, methods), message: (_message, delivery) => delivery.accept() };
   return `No ${link.is_sender() ? 'source' : 'target'} "${address ?? ''}" on this hub.`;
 }
 
@@ -216,26 +222,37 @@ function telemetryRoute(core: HubCore, deviceId: string): LinkRoute {
   };
 }
 
-/** The twin links' response senders, by connection and device. */
-const twinSenders = new WeakMap<Connection, Map<string, Sender>>();
+/** A twin link's response sender, and the replies waiting for its credit. */
+interface TwinResponses {
+  sender: Sender;
+  waiting: Message[];
+}
 
-/** The hub answers twin requests on this link. */
+/** The twin links' response senders, by connection and device. */
+const twinSenders = new WeakMap<Connection, Map<string, TwinResponses>>();
+
+/**
+ * The hub answers twin requests on this link. A reply waits for the link's credit: the Node SDK sends its GET
+ * as soon as both links are attached, before its receiver has given credit.
+ */
 function twinResponseRoute(core: HubCore, sender: Sender, deviceId: string): LinkRoute {
-  const senders = (): Map<string, Sender> => {
+  const senders = (): Map<string, TwinResponses> => {
     let map = twinSenders.get(sender.connection);
     if (!map) twinSenders.set(sender.connection, (map = new Map()));
     return map;
   };
+  const responses: TwinResponses = { sender, waiting: [] };
   return {
     ...deviceLink(core, deviceId),
-    opened: () => senders().set(deviceId, sender),
+    opened: () => senders().set(deviceId, responses),
+    sendable: () => {
+      while (responses.waiting.length > 0 && sender.sendable()) sender.send(responses.waiting.shift() as Message);
+    },
     closed: () => {
-      if (senders().get(deviceId) === sender) senders().delete(deviceId);
+      if (senders().get(deviceId) === responses) senders().delete(deviceId);
     },
   };
 }
-
-const EMPTY_TWIN = JSON.stringify({ desired: { $version: 1 }, reported: { $version: 1 } });
 
 /**
  * The device sends twin requests (`operation` GET, PATCH, PUT or DELETE in the message annotations): each is
@@ -253,9 +270,10 @@ function twinRequestRoute(core: HubCore, connection: Connection, deviceId: strin
         body: operation === 'GET' ? rhea.message.data_section(Buffer.from(EMPTY_TWIN, 'utf8')) : rhea.message.data_sections([]),
       };
       if (message.correlation_id !== undefined) reply.correlation_id = message.correlation_id;
-      const sender = twinSenders.get(connection)?.get(deviceId);
-      if (sender?.sendable()) sender.send(reply);
-      else core.log(`twin request of '${deviceId}' not answered: no twin link to answer on, or no credit`);
+      const responses = twinSenders.get(connection)?.get(deviceId);
+      if (!responses) core.log(`twin request of '${deviceId}' not answered: it has no twin link to answer on`);
+      else if (responses.waiting.length === 0 && responses.sender.sendable()) responses.sender.send(reply);
+      else responses.waiting.push(reply);
     },
   };
 }

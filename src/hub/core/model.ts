@@ -78,3 +78,9 @@ export interface LockedMessage {
   message: QueuedMessage;
   lockToken: string;
 }
+
+/**
+ * What the hub answers a device's twin GET with, over MQTT and AMQP: an empty twin. Twins are not this hub's
+ * subject, but device apps ask for theirs beside C2D, and the C SDK does whenever it starts over AMQP.
+ */
+export const EMPTY_TWIN = JSON.stringify({ desired: { $version: 1 }, reported: { $version: 1 } });

@@ -1,8 +1,9 @@
 /**
  * Device MQTT (3.1.1) on aedes. aedes speaks the protocol; IoT Hub's policy is injected through its hooks:
  * CONNECT checks the SAS token in the password (or, with no password, the client certificate of the TLS
- * connection, for X.509 devices), a device may subscribe only to its own C2D topic and
- * publish only telemetry, and a C2D message goes out at QoS 1, its PUBACK completing it.
+ * connection, for X.509 devices), a device may subscribe only to its own C2D topic (and the twin and method
+ * topics, answered as an empty twin: topics.ts) and publish only telemetry (and twin requests), and a C2D
+ * message goes out at QoS 1, its PUBACK completing it.
  *
  * The C2D queue is the only store of messages, and the hub writes each C2D PUBLISH itself (publish-packet.ts:
  * one buffer, one socket write, in the tick that hands the message over) with packet ids of its own: aedes's
@@ -27,7 +28,7 @@ import type { C2dConsumer, HubCore } from '../core/hub-core.js';
 import type { LockedMessage } from '../core/model.js';
 import { peerCertificateOf } from '../device-certificates.js';
 import { publishPacket } from './publish-packet.js';
-import { c2dSubscription, c2dTopic, deviceFromUsername, isTelemetryTopic } from './topics.js';
+import { TWIN_AND_METHOD_SUBSCRIPTIONS, c2dSubscription, c2dTopic, deviceFromUsername, isTelemetryTopic, twinOrMethodReply } from './topics.js';
 
 /** PUBLISHes in flight to one device before waiting for PUBACKs. */
 const MAX_IN_FLIGHT = 64;
@@ -173,7 +174,11 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
         done(null, { ...sub, qos: Math.min(sub.qos, 1) as 0 | 1 });
         return;
       }
-      core.log(`mqtt: "${client.id}" may not subscribe to ${sub.topic}: only devices/${session?.deviceId}/messages/devicebound/# is served`);
+      if (session && TWIN_AND_METHOD_SUBSCRIPTIONS.has(sub.topic)) {
+        done(null, { ...sub, qos: 0 });
+        return;
+      }
+      core.log(`mqtt: "${client.id}" may not subscribe to ${sub.topic}: only devices/${session?.deviceId}/messages/devicebound/# (and the twin and method topics) is served`);
       done(null, null);
     },
     authorizePublish: (client, packet, done) => {
@@ -181,6 +186,14 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
       if (session && isTelemetryTopic(session.deviceId, packet.topic)) {
         core.markSeen(session.deviceId);
         done(null);
+        return;
+      }
+      const reply = client && session ? twinOrMethodReply(packet.topic) : undefined;
+      if (client && reply !== undefined) {
+        done(null);
+        // Written after aedes has taken the request (and acknowledged it, at QoS 1), to a device that listens.
+        const subscribed = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions['$iothub/twin/res/#'] !== undefined;
+        if (reply !== 'none' && subscribed) setImmediate(() => client.conn.writableEnded || client.conn.write(publishPacket(reply.topic, reply.body, 0, 0)));
         return;
       }
       core.log(`mqtt: "${client?.id}" may not publish to ${packet.topic}; closing its connection`);

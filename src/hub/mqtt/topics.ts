@@ -1,6 +1,7 @@
 /** IoT Hub's MQTT names: the CONNECT username, and the topics a device may use. */
 import { encodePropertyBag } from '../../core/property-bag.js';
 import type { SystemProperties } from '../../core/property-bag.js';
+import { EMPTY_TWIN } from '../core/model.js';
 import type { QueuedMessage } from '../core/model.js';
 
 /** The device id in a username `{host}/{deviceId}/?api-version=…`, or a reason it is not one. */
@@ -15,6 +16,28 @@ export function deviceFromUsername(username: string | undefined): { host: string
 }
 
 export const c2dSubscription = (deviceId: string): string => `devices/${deviceId}/messages/devicebound/#`;
+
+/**
+ * Twins and direct methods are not this hub's subject, but device apps use them beside C2D (a `getTwin` at
+ * start, a method handler), and IoT Hub would serve them: their subscriptions are granted (at QoS 0, as the
+ * SDKs ask), a twin request is answered as an empty twin would answer it (the C SDK's AMQP twin links are
+ * answered the same way, amqp/links.ts), and no desired-property update or method call ever comes.
+ */
+export const TWIN_AND_METHOD_SUBSCRIPTIONS: ReadonlySet<string> = new Set(['$iothub/twin/res/#', '$iothub/twin/PATCH/properties/desired/#', '$iothub/methods/POST/#']);
+
+/**
+ * The answer to a device's publish on a twin or method topic: for `$iothub/twin/GET/?$rid=r` the empty twin on
+ * `$iothub/twin/res/200/?$rid=r`; for a reported-properties PATCH `204` (not kept); a method response
+ * (`$iothub/methods/res/...`) needs none. Undefined when the topic is none of these.
+ */
+export function twinOrMethodReply(topic: string): { topic: string; body: Buffer } | 'none' | undefined {
+  if (topic.startsWith('$iothub/methods/res/')) return 'none';
+  const match = /^\$iothub\/twin\/(GET|PATCH\/properties\/reported)\/\?(.*)$/i.exec(topic);
+  if (!match) return undefined;
+  const rid = new URLSearchParams(match[2]).get('$rid') ?? '';
+  if (match[1]?.toUpperCase() === 'GET') return { topic: `$iothub/twin/res/200/?$rid=${encodeURIComponent(rid)}`, body: Buffer.from(EMPTY_TWIN, 'utf8') };
+  return { topic: `$iothub/twin/res/204/?$rid=${encodeURIComponent(rid)}&$version=1`, body: Buffer.alloc(0) };
+}
 
 /** May the device publish here? Telemetry (D2C) only. */
 export function isTelemetryTopic(deviceId: string, topic: string): boolean {
