@@ -2,10 +2,12 @@
 // Bundles the command line into dist/cli/main.js (replacing tsc's unbundled output of that file) and a chunk
 // per dynamic import() in dist/cli/chunks, because loading hundreds of small modules was most of the TUI's
 // cold start, and parsing code a command never runs was most of a command's (bench/README.md). Native
-// modules stay outside; the Azure SDKs are loaded at run time through createRequire, from node_modules.
+// modules stay outside; the Azure SDKs are one CommonJS bundle of their own, dist/cli/sdk.cjs.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -347,6 +349,95 @@ const tuiFromCommonJs = {
   },
 };
 
+/**
+ * The Azure SDKs the clients use, with their dependencies, are one CommonJS bundle, dist/cli/sdk.cjs, run from
+ * the code cache like tui.cjs: one file to read instead of some 300 CommonJS modules to resolve, stat and read
+ * after the TUI's first frame or at a command's start (bench/README.md, the SDK clients bundle). It holds the
+ * modules src/clients/sdk.ts names (SDK_MODULES) and exports the same `sdk(name)`; in the command line's
+ * bundle, src/clients/sdk.ts is that file (the sources and the tests load the SDKs from node_modules). esbuild
+ * keeps one copy of each file, so a module named there is the instance the SDK's own modules require, and
+ * what the clients adjust in it reaches the SDK. Only their dependencies are bundled, never their code changed,
+ * except for three things the build checks, failing if the SDKs change:
+ * - azure-iot-device's twin module gets its stand-in for `traverse` here (src/clients/defer-traverse.ts does it
+ *   at run time for the sources), and traverse with its ~200 polyfill modules stays in node_modules;
+ * - @azure/storage-blob (file uploads, which no command makes; the SDK requires it on first use) stays in
+ *   node_modules, as do the native addons ws tries (bufferutil, utf-8-validate);
+ * - every rhea in it must have rhea's fix for merged dispositions (scripts/patch-rhea.mjs, run by postinstall).
+ * A module left in node_modules is required from dist/cli: the build checks that Node finds the same file from
+ * there as from the SDK module that requires it.
+ */
+const SDK_BUNDLE = 'sdk.cjs';
+const { SDK_MODULES } = await import('../dist/clients/sdk.js');
+const requireFromRoot = createRequire(join(root, 'package.json'));
+
+/** The file of an SDK module name of src/clients/sdk.ts (`a > b > c`: `c` as `b` requires it, `b` as `a` does). */
+function sdkModulePath(name) {
+  let from = requireFromRoot;
+  let path;
+  for (const step of name.split(' > ')) {
+    path = from.resolve(step);
+    from = createRequire(path);
+  }
+  return path;
+}
+
+/** `request` required from `importer` (a file), and from dist/cli, must be the same file. */
+function sameFromDist(request, importer) {
+  const theirs = createRequire(importer).resolve(request);
+  const ours = createRequire(join(root, 'dist', 'cli', SDK_BUNDLE)).resolve(request);
+  if (theirs !== ours) throw new Error(`${request}: ${importer} requires ${theirs}, but dist/cli/${SDK_BUNDLE} would get ${ours}: review scripts/bundle.mjs (sdkBundle)`);
+}
+
+const RHEA_BUG = 'if ((first !== last && !message.are_outcomes_equivalent(last.state, delivery.state)) || last.settled !== delivery.settled || next_id !== delivery.id) {';
+const TRAVERSE = 'const traverse = require("traverse");';
+
+const sdkBundle = {
+  name: 'sdk-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^iot-c2d:sdk$/ }, () => ({ path: 'sdk', namespace: 'sdk-bundle' }));
+    b.onLoad({ filter: /.*/, namespace: 'sdk-bundle' }, () => ({
+      resolveDir: root,
+      loader: 'js',
+      contents: `// The Azure SDK modules of src/clients/sdk.ts (SDK_MODULES), each initialised on first use.
+const modules = {
+${SDK_MODULES.map((name) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(sdkModulePath(name))}),`).join('\n')}
+};
+exports.sdk = (name) => {
+  const load = modules[name];
+  if (!load) throw new Error(\`\${name} is not in dist/cli/${SDK_BUNDLE}: add it to SDK_MODULES (src/clients/sdk.ts)\`);
+  return load();
+};
+`,
+    }));
+    b.onLoad({ filter: /node_modules[\\/]azure-iot-device[\\/]dist[\\/]twin\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(TRAVERSE)) throw new Error(`${args.path} no longer has '${TRAVERSE}': review scripts/bundle.mjs (sdkBundle) and src/clients/defer-traverse.ts`);
+      sameFromDist('traverse', args.path);
+      const standIn = 'let realTraverse;\nconst traverse = function traverse(...args) {\n    realTraverse ??= require("traverse");\n    return realTraverse.apply(this, args);\n};';
+      return { contents: source.replace(TRAVERSE, standIn), loader: 'js' };
+    });
+    b.onResolve({ filter: /^(traverse|@azure\/storage-blob)$/ }, (args) => {
+      sameFromDist(args.path, args.importer);
+      return { path: args.path, external: true };
+    });
+    b.onLoad({ filter: /node_modules[\\/]rhea[\\/]lib[\\/]session\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (source.includes(RHEA_BUG)) throw new Error(`${args.path} does not have rhea's fix for merged dispositions: run node scripts/patch-rhea.mjs (npm install runs it)`);
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
+/** In the command line's bundle, src/clients/sdk.ts is dist/cli/sdk.cjs (its chunks are in dist/cli/chunks). */
+const sdkFromBundle = {
+  name: 'sdk-from-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/sdk\.js$/ }, (args) => (/[\\/]src[\\/]clients$/.test(args.resolveDir) ? { path: 'sdk', namespace: 'sdk-from-bundle' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'sdk-from-bundle' }, () => ({ contents: `export const { sdk } = require('../${SDK_BUNDLE}');`, loader: 'js' }));
+    b.onResolve({ filter: new RegExp(`^\\.\\./${SDK_BUNDLE.replace('.', '\\.')}$`) }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 const common = {
   absWorkingDir: root,
   allowOverwrite: true,
@@ -411,7 +502,7 @@ await build({
   format: 'esm',
   // Bundled CommonJS calls require(); give the ES module one.
   banner: { js: "import { createRequire as __iotC2dCreateRequire } from 'node:module'; const require = __iotC2dCreateRequire(import.meta.url);" },
-  plugins: [tuiFromCommonJs, lazyStringWidth, noHelpCache],
+  plugins: [tuiFromCommonJs, sdkFromBundle, lazyStringWidth, noHelpCache],
 });
 
 await build({
@@ -422,12 +513,33 @@ await build({
   plugins: [lazyStringWidth, graphemesWithoutIcu, lazyBuiltins, yogaSync, inkNoTopLevelAwait, inkFrameReuse, sameStylesNoDiff],
 });
 
+await build({
+  entryPoints: ['iot-c2d:sdk'],
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outfile: `dist/cli/${SDK_BUNDLE}`,
+  // Without comments (some SDK comments are not ASCII) nor the indentation: half the bytes to read and hash.
+  minifyWhitespace: true,
+  // The SDKs test class names (`message.constructor.name !== 'Message'`, `NoRetry`, rhea's errors): esbuild renames
+  // a class that refers to itself (`var Message = class _Message`) unless told to keep the names.
+  keepNames: true,
+  sourcemap: 'linked',
+  external: ['bufferutil', 'utf-8-validate'],
+  logLevel: 'warning',
+  plugins: [sdkBundle],
+});
+
 // esbuild writes strings and identifiers as ASCII, but keeps some comments as they are: one non-ASCII character
-// makes Node read the whole 1 MB file into a two-byte string, which then costs more to read, hash (code-cache.ts)
-// and compile, before the first frame. Keep the TUI's source comments ASCII.
-const tuiBundle = await readFile(new URL(`../dist/cli/${TUI_BUNDLE}`, import.meta.url), 'utf8');
-const nonAscii = /[^\p{ASCII}]/u.exec(tuiBundle);
-if (nonAscii) {
-  const line = tuiBundle.slice(0, nonAscii.index).split('\n').length;
-  throw new Error(`dist/cli/${TUI_BUNDLE}:${line} has a non-ASCII character (${JSON.stringify(nonAscii[0])}), most likely in a comment: write it in ASCII`);
+// makes Node read the whole file into a two-byte string, which then costs more to read, hash (code-cache.ts)
+// and compile, on the TUI's way to its first frame (tui.cjs) or to connected (sdk.cjs). Keep them ASCII.
+for (const bundle of [TUI_BUNDLE, SDK_BUNDLE]) {
+  const text = await readFile(new URL(`../dist/cli/${bundle}`, import.meta.url), 'utf8');
+  const nonAscii = /[^\p{ASCII}]/u.exec(text);
+  if (nonAscii) {
+    const line = text.slice(0, nonAscii.index).split('\n').length;
+    throw new Error(`dist/cli/${bundle}:${line} has a non-ASCII character (${JSON.stringify(nonAscii[0])}), most likely in a comment: write it in ASCII`);
+  }
 }

@@ -6,24 +6,21 @@
  * REST client is given an agent that sends the socket to GatewayHostName. The SDK's silent retries are off;
  * this wrapper reports refusals at once and reconnects by itself after a lost connection.
  */
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type { Client as SdkDeviceClient, Message as SdkMessage } from 'azure-iot-device';
 import { ConnectionStringError, parseDeviceConnectionString, splitHostPort } from '../core/connection-string.js';
 import type { DeviceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
-import { deferTraverse } from './defer-traverse.js';
 import { mqttNumbersUncached, sharePlatformString } from './device-sdk-start.js';
 import { ClientError, explain } from './errors.js';
 import { LinkStateCell } from './link-state.js';
+import { sdk } from './sdk.js';
 import { Reconnector, STABLE_MS } from './reconnect.js';
 import { HubAgent, caBundle, probeTls, rheaServerNameFor } from './trust.js';
 import { settleUnavailable } from '../core/c2d-rules.js';
 import type { DeviceSide, LinkState, ReceivedMessage, Settlement } from './types.js';
 
-const require = createRequire(import.meta.url);
-deferTraverse();
-const device = require('azure-iot-device') as typeof import('azure-iot-device');
+const device = sdk('azure-iot-device') as typeof import('azure-iot-device');
 sharePlatformString();
 
 /** `wss://{gateway}/$iothub/websocket`, keeping a port the gateway names (the SDK always writes :443). */
@@ -62,9 +59,9 @@ function transportCtor(transport: DeviceTransport): unknown {
   if (transport === 'mqtt' || transport === 'mqtt-ws') mqttNumbersUncached();
   switch (transport) {
     case 'mqtt':
-      return (require('azure-iot-device-mqtt') as typeof import('azure-iot-device-mqtt')).Mqtt;
+      return (sdk('azure-iot-device-mqtt') as typeof import('azure-iot-device-mqtt')).Mqtt;
     case 'mqtt-ws': {
-      const MqttWs = (require('azure-iot-device-mqtt') as typeof import('azure-iot-device-mqtt')).MqttWs as unknown as Ctor;
+      const MqttWs = (sdk('azure-iot-device-mqtt') as typeof import('azure-iot-device-mqtt')).MqttWs as unknown as Ctor;
       return class extends MqttWs {
         _getBaseTransportConfig(credentials: { gatewayHostName?: string; host: string }): { uri: string } {
           const base = (MqttWs.prototype as unknown as { _getBaseTransportConfig(c: unknown): { uri: string } })._getBaseTransportConfig.call(this, credentials);
@@ -73,9 +70,9 @@ function transportCtor(transport: DeviceTransport): unknown {
       };
     }
     case 'amqp':
-      return (require('azure-iot-device-amqp') as typeof import('azure-iot-device-amqp')).Amqp;
+      return (sdk('azure-iot-device-amqp') as typeof import('azure-iot-device-amqp')).Amqp;
     case 'amqp-ws': {
-      const AmqpWs = (require('azure-iot-device-amqp') as typeof import('azure-iot-device-amqp')).AmqpWs as unknown as Ctor;
+      const AmqpWs = (sdk('azure-iot-device-amqp') as typeof import('azure-iot-device-amqp')).AmqpWs as unknown as Ctor;
       return class extends AmqpWs {
         _getConnectionUri(credentials: { gatewayHostName?: string; host: string }): string {
           return websocketUri(credentials);
@@ -83,7 +80,7 @@ function transportCtor(transport: DeviceTransport): unknown {
       };
     }
     case 'http':
-      return (require('azure-iot-device-http') as { Http: unknown }).Http;
+      return (sdk('azure-iot-device-http') as { Http: unknown }).Http;
   }
 }
 

@@ -3,9 +3,7 @@
  * does (docs/sdk-notes.md): the platform string of its user agent worked out once, and mqtt-packet's cache of
  * 65,536 number buffers not filled. (`traverse`, loaded late, is defer-traverse.ts.)
  */
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { sdk } from './sdk.js';
 
 /**
  * The device transports put the platform in their user agent, worked out on their first connect: on Linux
@@ -15,7 +13,7 @@ const require = createRequire(import.meta.url);
  * loaded, and every caller gets that one answer (the same string; docs/sdk-notes.md).
  */
 export function sharePlatformString(): void {
-  const common = require('azure-iot-common') as { getAgentPlatformString(done: (platform: string) => void): void; platformShared?: true };
+  const common = sdk('azure-iot-common') as { getAgentPlatformString(done: (platform: string) => void): void; platformShared?: true };
   if (common.platformShared) return;
   common.platformShared = true;
   const find = common.getAgentPlatformString;
@@ -38,7 +36,6 @@ export function sharePlatformString(): void {
  * without the cache (docs/sdk-notes.md).
  */
 export function mqttNumbersUncached(): void {
-  const mqttJs = createRequire(require.resolve('azure-iot-mqtt-base')).resolve('mqtt');
-  const { writeToStream } = createRequire(mqttJs)('mqtt-packet') as { writeToStream: { cacheNumbers: boolean } };
+  const { writeToStream } = sdk('azure-iot-mqtt-base > mqtt > mqtt-packet') as { writeToStream: { cacheNumbers: boolean } };
   writeToStream.cacheNumbers = false;
 }

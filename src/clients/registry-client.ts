@@ -5,7 +5,6 @@
  * The Registry's REST client gets an agent that carries the hub's CA and splits `host:port` host names
  * (the SDK would look up `localhost:8883` as a host name).
  */
-import { createRequire } from 'node:module';
 import { request } from 'node:https';
 import type { Registry as SdkRegistry } from 'azure-iothub';
 import { formatDeviceConnectionString, parseServiceConnectionString } from '../core/connection-string.js';
@@ -13,12 +12,12 @@ import type { ServiceConnectionString } from '../core/connection-string.js';
 import { createSasToken } from '../core/sas.js';
 import { explain } from './errors.js';
 import type { ClientError } from './errors.js';
+import { sdk } from './sdk.js';
 import { HubAgent, caBundle } from './trust.js';
 import type { DeviceInfo, NewDeviceAuth, RegistrySide } from './types.js';
 
-const require = createRequire(import.meta.url);
 // The registry module, not the SDK's index (which also loads the digital twin client's REST stack): service-client.ts.
-const { Registry } = require('azure-iothub/dist/registry.js') as typeof import('azure-iothub/dist/registry.js');
+const { Registry } = sdk('azure-iothub/dist/registry.js') as typeof import('azure-iothub/dist/registry.js');
 
 const API_VERSION = '2021-04-12';
 

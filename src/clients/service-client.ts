@@ -6,7 +6,6 @@
  * pin). The SDK's own retries (up to 4 minutes, silent) are off: a refusal is reported at once, and this
  * wrapper reconnects by itself after a lost connection, showing "retrying" with the reason meanwhile.
  */
-import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import type { Client as SdkClient } from 'azure-iothub';
 import type { Amqp as AmqpBase } from 'azure-iothub/dist/common-amqp/amqp.js';
@@ -17,16 +16,16 @@ import { ClientError, explain } from './errors.js';
 import { checkOutgoing } from './outgoing.js';
 import { LinkStateCell } from './link-state.js';
 import { Reconnector } from './reconnect.js';
+import { sdk } from './sdk.js';
 import { caBundle, probeTls, rheaServerNameFor } from './trust.js';
 import type { FeedbackBatch, LinkState, OutgoingMessage, SendResult, ServiceSide } from './types.js';
 
-const require = createRequire(import.meta.url);
 // The SDK's modules we use, not its index: that also loads the digital twin client (@azure/ms-rest-js,
 // node-fetch, xml2js, mime-db: some 140 modules no command here runs), a third of a command's start-up.
-const { Client: SdkClientClass } = require('azure-iothub/dist/client.js') as typeof import('azure-iothub/dist/client.js');
-const { Amqp: ServiceAmqpClass } = require('azure-iothub/dist/amqp.js') as typeof import('azure-iothub/dist/amqp.js');
-const { Amqp: CommonAmqp } = require('azure-iothub/dist/common-amqp/amqp.js') as typeof import('azure-iothub/dist/common-amqp/amqp.js');
-const { Message } = require('azure-iothub/dist/common-core/message.js') as typeof import('azure-iothub/dist/common-core/message.js');
+const { Client: SdkClientClass } = sdk('azure-iothub/dist/client.js') as typeof import('azure-iothub/dist/client.js');
+const { Amqp: ServiceAmqpClass } = sdk('azure-iothub/dist/amqp.js') as typeof import('azure-iothub/dist/amqp.js');
+const { Amqp: CommonAmqp } = sdk('azure-iothub/dist/common-amqp/amqp.js') as typeof import('azure-iothub/dist/common-amqp/amqp.js');
+const { Message } = sdk('azure-iothub/dist/common-core/message.js') as typeof import('azure-iothub/dist/common-core/message.js');
 
 /**
  * azure-iothub 1.16.6 bug: when the connection drops with sends in flight, its service error translation
@@ -36,7 +35,7 @@ const { Message } = require('azure-iothub/dist/common-core/message.js') as typeo
  * it is made. The SDK's modules read `translateError` off this exports object at each call.
  */
 type TranslateError = (message: string, amqpError: unknown) => Error & { amqpError?: unknown };
-const serviceErrors = require('azure-iothub/dist/amqp_service_errors.js') as { translateError: TranslateError; cycleBroken?: true };
+const serviceErrors = sdk('azure-iothub/dist/amqp_service_errors.js') as { translateError: TranslateError; cycleBroken?: true };
 if (!serviceErrors.cycleBroken) {
   const translate = serviceErrors.translateError;
   serviceErrors.translateError = (message, amqpError) => {
@@ -56,7 +55,7 @@ interface FromMessage {
   fromMessage(message: { userId?: string }): { user_id?: Buffer };
   userIdCarried?: true;
 }
-const { AmqpMessage: ServiceAmqpMessage } = require('azure-iothub/dist/common-amqp/amqp_message.js') as { AmqpMessage: FromMessage };
+const { AmqpMessage: ServiceAmqpMessage } = sdk('azure-iothub/dist/common-amqp/amqp_message.js') as { AmqpMessage: FromMessage };
 if (!ServiceAmqpMessage.userIdCarried) {
   const fromMessage = ServiceAmqpMessage.fromMessage.bind(ServiceAmqpMessage);
   ServiceAmqpMessage.fromMessage = (message) => {
