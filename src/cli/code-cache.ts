@@ -1,8 +1,9 @@
 /**
- * A V8 code cache for the CommonJS modules the command line loads from node_modules: the Azure SDKs and what
- * they pull in (some 340 modules for `receive`), which Node 20 otherwise parses and compiles from source in
- * every process (it has no `module.enableCompileCache`; bench/README.md, CLI start-up); and for our own
- * CommonJS bundle of the TUI, dist/cli/tui.cjs (scripts/bundle.mjs), whose compiled code the first frame needs.
+ * A V8 code cache for the CommonJS code the command line runs, which Node 20 otherwise parses and compiles from
+ * source in every process (it has no `module.enableCompileCache`; bench/README.md, CLI start-up): our own
+ * CommonJS bundles (scripts/bundle.mjs), the TUI (dist/cli/tui.cjs, whose compiled code the first frame needs)
+ * and the Azure SDKs with what they pull in (dist/cli/sdk.cjs), and whatever is still loaded from node_modules
+ * (better-sqlite3's JavaScript, the SDKs' rarely used traverse and @azure/storage-blob).
  *
  * `Module.prototype._compile` is replaced, for those files only, by the same steps Node takes
  * (wrap, compile, run with `exports, require, module, __filename, __dirname`) through a `vm.Script` given the
