@@ -40,6 +40,9 @@ const noHelpCache = {
  * ↑ ─): the real module takes its fast path only for plain ASCII and segments everything else into
  * graphemes, which was much of the TUI's first frame (its Segmenter alone ≈ 20 ms). That set is worked out
  * here, at build time, by asking the very module the stand-in wraps about each candidate character.
+ * Any other text is the real module's count plus what a terminal draws wider than it counts
+ * (src/tui/terminal-widths.ts: marks newer than Unicode 6 are a column each in xterm.js), so that Ink's cells
+ * match the terminal's and the TUI's layout (layout.ts) agrees with Ink's.
  */
 const NARROW_CANDIDATES = [[0x20, 0x7e], [0xa0, 0x2ff], [0x2010, 0x205e], [0x2190, 0x21ff], [0x2500, 0x27bf]];
 
@@ -71,6 +74,7 @@ const lazyStringWidth = {
     b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, async (args) => ({
       resolveDir: root,
       contents: [
+        "import { DRAWN_ONE, DRAWN_TWO } from './src/tui/terminal-widths.ts';",
         `const narrow = /^[${await narrowClass(args.path)}]*$/;`,
         'let real;',
         'export default function stringWidth(text, options) {',
@@ -81,7 +85,13 @@ const lazyStringWidth = {
         '    if (narrow.test(plain)) return plain.length;',
         '  }',
         `  real ??= require(${JSON.stringify(args.path)}).default;`,
-        '  return real(text, options);',
+        '  const counted = real(text, options);',
+        // What a terminal draws wider (src/tui/terminal-widths.ts) counts that wide, so that Ink gives it as many
+        // cells and what follows on the line (a border) stays where Ink put it.
+        "  if (typeof text !== 'string' || !(DRAWN_ONE.test(text) || DRAWN_TWO.test(text))) return counted;",
+        '  let extra = 0;',
+        '  for (const cp of text) extra += DRAWN_TWO.test(cp) ? 2 - real(cp) : DRAWN_ONE.test(cp) ? 1 - real(cp) : 0;',
+        '  return counted + extra;',
         '}',
         '',
       ].join('\n'),

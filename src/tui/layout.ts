@@ -6,8 +6,12 @@
  * and xterm.js draws it in 2 narrow cells). A line that is wider on the terminal than the layout thought wraps
  * and scrolls the whole screen, so a cluster of several code points is counted at its widest: the sum of its
  * code points' widths, or its own width when that is more. Such text may end a little short; it never wraps.
+ * A code point counts as wide as any terminal we know draws it: xterm.js keeps Unicode 6's widths, so a mark
+ * added since is a column there (none to string-width), and a line of such marks would wrap
+ * (terminal-widths.ts).
  */
 import stringWidth from 'string-width';
+import { DRAWN_ONE, DRAWN_TWO } from './terminal-widths.js';
 
 /** Made on first use: the first Intl.Segmenter loads ICU (≈ 10–20 ms), which the first frame does not need. */
 let segmenter: Intl.Segmenter | undefined;
@@ -39,13 +43,20 @@ export function* graphemes(text: string): Generator<string> {
   }
 }
 
+/** The columns one code point may take, at most: string-width's count, or a terminal's when that is more. */
+function codePointWidth(cp: string): number {
+  const counted = stringWidth(cp);
+  if (counted >= 2) return counted;
+  if (DRAWN_TWO.test(cp)) return 2;
+  return counted === 0 && DRAWN_ONE.test(cp) ? 1 : counted;
+}
+
 /** The columns one grapheme cluster may take, at most. */
 function clusterWidth(cluster: string): number {
-  const own = stringWidth(cluster);
-  if (cluster.length === 1) return own;
+  if (cluster.length === 1) return codePointWidth(cluster);
   let sum = 0;
-  for (const cp of cluster) sum += stringWidth(cp);
-  return Math.max(own, sum);
+  for (const cp of cluster) sum += codePointWidth(cp);
+  return Math.max(stringWidth(cluster), sum);
 }
 
 /** The columns `text` may take on a terminal (see the top of this file). */

@@ -36,7 +36,7 @@ function expectNoWrap(app: PtyApp): void {
   expect(app.screen().split('\n')[0]).toMatch(/^iot-c2d hub /);
 }
 
-const WIDE = ['中文字符测试', '👍🏽 ok', '👨‍👩‍👧 family', '🇯🇵🇫🇷 flags', '❤️ vs16', 'e\u0301\u0301 marks', 'क्‍ष conjunct', '한국어 ﾊﾝｶｸ', '𝕏 astral'];
+const WIDE = [`x${'\u1ab0'.repeat(40)}y`, '中文字符测试', '👍🏽 ok', '👨‍👩‍👧 family', '🇯🇵🇫🇷 flags', '❤️ vs16', 'e\u0301\u0301 marks', 'क्‍ष conjunct', '한국어 ﾊﾝｶｸ', '𝕏 astral'];
 
 describe('iot-c2d tui with content we did not write', () => {
   it('terminal controls in ids, properties and payloads: shown escaped; the title, the screen and the cursor are left alone', async () => {
