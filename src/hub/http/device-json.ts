@@ -24,6 +24,32 @@ export function deviceJson(core: HubCore, device: DeviceIdentity): Record<string
   };
 }
 
+/**
+ * A device as IoT Hub's twin shows it (GET /twins/{id}, rows of POST /devices/query): the identity's live
+ * fields under the twin's names. The local hub keeps no twin properties or tags: desired and reported are
+ * empty at version 1, so the twin's etag is that of version 1.
+ */
+export function twinJson(core: HubCore, device: DeviceIdentity): Record<string, unknown> {
+  const empty = { $metadata: { $lastUpdated: device.statusUpdatedTime }, $version: 1 };
+  return {
+    deviceId: device.deviceId,
+    etag: 'AAAAAAAAAAE=',
+    deviceEtag: device.etag,
+    status: device.status,
+    statusReason: device.statusReason,
+    statusUpdateTime: device.statusUpdatedTime,
+    connectionState: core.isConnected(device.deviceId) ? 'Connected' : 'Disconnected',
+    lastActivityTime: device.lastActivityTime,
+    cloudToDeviceMessageCount: core.queueDepth(device.deviceId),
+    authenticationType: device.authType,
+    x509Thumbprint: { primaryThumbprint: device.primaryThumbprint, secondaryThumbprint: device.secondaryThumbprint },
+    modelId: '',
+    version: 2,
+    properties: { desired: empty, reported: empty },
+    capabilities: { iotEdge: device.iotEdge },
+  };
+}
+
 const AUTH_TYPES: readonly DeviceAuthType[] = ['sas', 'selfSigned', 'certificateAuthority'];
 
 /** A string field of the body, or undefined when absent or null. */

@@ -16,15 +16,16 @@ import type { Grant } from '../core/auth.js';
 import { grantsDevice, grantsService } from '../core/auth.js';
 import { HubError } from '../core/errors.js';
 import type { HubErrorCode } from '../core/errors.js';
-import type { HubCore } from '../core/hub-core.js';
+import type { HubCore, NewMessage } from '../core/hub-core.js';
 import type { Right } from '../core/model.js';
 import { peerCertificateOf } from '../device-certificates.js';
-import { deviceJson, deviceInput } from './device-json.js';
+import { deviceJson, deviceInput, twinJson } from './device-json.js';
+import { parseDeviceQuery, runDeviceQuery } from './device-query.js';
 
 /** Request bodies above this are refused with 413: registry documents and C2D are far smaller. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-const STATUS: Record<HubErrorCode | 'NotFound' | 'MethodNotAllowed' | 'RequestEntityTooLarge', number> = {
+const STATUS: Record<HubErrorCode | 'NotFound' | 'MethodNotAllowed' | 'RequestEntityTooLarge' | 'NotImplemented', number> = {
   ArgumentInvalid: 400,
   Unauthorized: 401,
   DeviceMaximumQueueDepthExceeded: 403,
@@ -35,8 +36,13 @@ const STATUS: Record<HubErrorCode | 'NotFound' | 'MethodNotAllowed' | 'RequestEn
   PreconditionFailed: 412,
   MessageTooLarge: 413,
   RequestEntityTooLarge: 413,
+  NotImplemented: 501,
   StorageUnavailable: 507,
 };
+
+/** Query pages: IoT Hub's default page size, and the most one page holds here. */
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
 
 class HttpError extends Error {
   constructor(
@@ -86,14 +92,14 @@ function sendError(res: ServerResponse, err: unknown, log?: (line: string) => vo
   const code = err instanceof HubError || err instanceof HttpError ? err.code : undefined;
   const message = err instanceof Error ? err.message : String(err);
   const status = code ? STATUS[code] : 500;
-  if (status === 413 || status >= 500) log?.(`https: ${status}: ${message}`);
+  if (status === 413 || (status >= 500 && status !== 501)) log?.(`https: ${status}: ${message}`);
   const errorCode = code === 'Unauthorized' ? 'IotHubUnauthorizedAccess' : (code ?? 'ServerError');
   if (res.headersSent) return void res.destroy();
   sendJson(
     res,
     status,
     { Message: `ErrorCode:${errorCode};${message}`, ExceptionMessage: `Tracking ID:${randomUUID().replace(/-/g, '')}-TimeStamp:${new Date().toISOString()}` },
-    status === 413 ? { Connection: 'close' } : {},
+    { 'iothub-errorcode': errorCode, ...(status === 413 ? { Connection: 'close' } : {}) },
   );
 }
 
@@ -114,14 +120,22 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const value = await readJsonValue(req, '{}');
+  if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  throw new HubError('ArgumentInvalid', 'The request body is not a JSON object.');
+}
+
+async function readJsonValue(req: IncomingMessage, empty: string): Promise<unknown> {
   const body = await readBody(req);
   try {
-    const value: unknown = JSON.parse(body.toString('utf8') || '{}');
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    return JSON.parse(body.toString('utf8') || empty) as unknown;
   } catch {
-    // fall through
+    throw new HubError('ArgumentInvalid', 'The request body is not JSON.');
   }
-  throw new HubError('ArgumentInvalid', 'The request body is not a JSON object.');
+}
+
+function notSupported(what: string): HttpError {
+  return new HttpError('NotImplemented', `${what} is not supported by the local hub: it serves the device registry and cloud-to-device messages only.`);
 }
 
 /** The SAS token of the Authorization header, or else the client certificate for the device the path names. */
@@ -161,22 +175,38 @@ function unquote(etag: string | undefined): string {
   return (etag ?? '*').replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
 }
 
+/**
+ * The path of a request. Azure IoT Explorer sends its whole path URL-encoded as one segment
+ * (`/devices%2Fquery`, `/devices%2Fdev1%2Fmessages%2FdeviceBound`), which IoT Hub answers as the decoded path:
+ * a path of one segment holding an encoded `/` is decoded once. In a path of several segments an encoded `/`
+ * stays inside its segment (`/devices/a%2Fb` names the device `a/b`, which the registry refuses by name).
+ */
+function pathOf(url: URL): string {
+  const { pathname } = url;
+  return pathname.indexOf('/', 1) < 0 && /%2f/i.test(pathname) ? decodeSegment(pathname) : pathname;
+}
+
 async function handle(core: HubCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://hub');
-  const parts = url.pathname.split('/').filter((p, i) => i > 0 && (p !== '' || i === 1));
+  const pathname = pathOf(url);
+  const parts = pathname.split('/').filter((p, i) => i > 0 && (p !== '' || i === 1));
   const method = req.method ?? 'GET';
   checkDeclaredSize(req);
   const pathDeviceId = parts[0] === 'devices' && parts[1] ? decodeSegment(parts[1]) : undefined;
   const grant = authenticate(core, req, pathDeviceId);
-  if (parts[0] !== 'devices') throw new HttpError('NotFound', `No resource ${url.pathname} on this hub.`);
+  if (parts[0] === 'twins' && parts[1]) return twins(core, req, res, grant, decodeSegment(parts[1]), parts.slice(2));
+  if (parts[0] === 'statistics' && parts.length === 2 && method === 'GET') return statistics(core, res, grant, parts[1] as string);
+  if (parts[0] !== 'devices') throw new HttpError('NotFound', `No resource ${method} ${pathname} on this hub.`);
 
-  // GET /devices (list)
+  // GET /devices (list), POST /devices (bulk registry operations)
   if (parts.length === 1 || (parts.length === 2 && parts[1] === '')) {
+    if (method === 'POST') return bulk(core, req, res, grant);
     if (method !== 'GET') throw new HttpError('MethodNotAllowed', `${method} is not allowed on /devices.`);
     requireService(grant, 'RegistryRead');
     const top = Number(url.searchParams.get('top') ?? 1000);
     return sendJson(res, 200, core.listDevices().slice(0, top).map((d) => deviceJson(core, d)));
   }
+  if (parts.length === 2 && parts[1] === 'query' && method === 'POST') return query(core, req, res, grant);
   const deviceId = pathDeviceId as string;
 
   if (parts.length === 2) {
@@ -218,6 +248,12 @@ async function handle(core: HubCore, req: IncomingMessage, res: ServerResponse):
     return;
   }
 
+  // POST /devices/{id}/messages/deviceBound: a C2D message sent over HTTPS (Azure IoT Explorer's C2D page).
+  if (parts.length === 4 && parts[2] === 'messages' && parts[3]?.toLowerCase() === 'devicebound' && method === 'POST') {
+    requireService(grant, 'ServiceConnect');
+    return sendOverHttp(core, req, res, deviceId);
+  }
+
   // The device-bound endpoints of the HTTP device transport.
   if (parts[2] === 'messages' && parts[3]?.toLowerCase() === 'devicebound') {
     requireDevice(grant, deviceId);
@@ -232,7 +268,127 @@ async function handle(core: HubCore, req: IncomingMessage, res: ServerResponse):
       return settled(res, core.settle(deviceId, lockToken, 'abandon'), lockToken);
     }
   }
-  throw new HttpError('NotFound', `No resource ${method} ${url.pathname} on this hub.`);
+  if (parts[2] === 'methods' || parts[2] === 'modules') throw notSupported(parts[2] === 'methods' ? 'Invoking a direct method' : 'A module');
+  throw new HttpError('NotFound', `No resource ${method} ${pathname} on this hub.`);
+}
+
+/** POST /devices/query: the registry as twins, filtered and projected, in pages (`x-ms-max-item-count`, `x-ms-continuation`). */
+async function query(core: HubCore, req: IncomingMessage, res: ServerResponse, grant: Grant): Promise<void> {
+  requireService(grant, 'RegistryRead');
+  const body = await readJson(req);
+  if (typeof body.query !== 'string' || body.query.trim() === '') throw new HubError('ArgumentInvalid', 'The body must be {"query": "SELECT * FROM devices ..."}.');
+  const rows = runDeviceQuery(parseDeviceQuery(body.query), core.listDevices().map((d) => twinJson(core, d)));
+  const sizeHeader = req.headers['x-ms-max-item-count'];
+  const size = sizeHeader === undefined ? DEFAULT_PAGE_SIZE : Number(sizeHeader);
+  if (!Number.isInteger(size) || size < 1) throw new HubError('ArgumentInvalid', `x-ms-max-item-count must be a whole number from 1, not "${String(sizeHeader)}".`);
+  const token = req.headers['x-ms-continuation'];
+  const from = token === undefined || token === '' ? 0 : continuationOffset(String(token));
+  const to = from + Math.min(size, MAX_PAGE_SIZE);
+  const headers: Record<string, string> = {};
+  if (to < rows.length) headers['x-ms-continuation'] = Buffer.from(JSON.stringify({ offset: to })).toString('base64');
+  return sendJson(res, 200, rows.slice(from, to), headers);
+}
+
+function continuationOffset(token: string): number {
+  try {
+    const offset: unknown = (JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown }).offset;
+    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // fall through
+  }
+  throw new HubError('ArgumentInvalid', 'x-ms-continuation is not a token this hub gave: send the one from the previous page, or none for the first page.');
+}
+
+/** /twins/{id}: the twin can be read (it holds no properties here); updates and methods are refused. */
+function twins(core: HubCore, req: IncomingMessage, res: ServerResponse, grant: Grant, deviceId: string, rest: string[]): void {
+  if (rest.length === 0 && req.method === 'GET') {
+    requireService(grant, 'RegistryRead');
+    return sendJson(res, 200, twinJson(core, core.requireDevice(deviceId)), { ETag: '"AAAAAAAAAAE="' });
+  }
+  if (rest.length === 0 && (req.method === 'PATCH' || req.method === 'PUT')) throw notSupported('Updating a device twin');
+  if (rest[0] === 'methods') throw notSupported('Invoking a direct method');
+  if (rest[0] === 'modules') throw notSupported('A module twin');
+  throw new HttpError('NotFound', `No resource ${req.method} /twins/${deviceId}/${rest.join('/')} on this hub.`);
+}
+
+/** GET /statistics/devices and /statistics/service, as IoT Hub counts them. */
+function statistics(core: HubCore, res: ServerResponse, grant: Grant, which: string): void {
+  requireService(grant, 'RegistryRead');
+  const devices = core.listDevices();
+  if (which === 'devices') {
+    const enabled = devices.filter((d) => d.status === 'enabled').length;
+    return sendJson(res, 200, { totalDeviceCount: devices.length, enabledDeviceCount: enabled, disabledDeviceCount: devices.length - enabled });
+  }
+  if (which === 'service') return sendJson(res, 200, { connectedDeviceCount: devices.filter((d) => core.isConnected(d.deviceId)).length });
+  throw new HttpError('NotFound', `No resource /statistics/${which} on this hub.`);
+}
+
+type BulkError = { deviceId: string; errorCode: string; errorStatus: string };
+
+/**
+ * POST /devices: bulk create and delete (Azure IoT Explorer deletes devices this way, with
+ * `importMode: deleteIfMatchEtag` and `etag: '*'`). Each device is done on its own; the answer lists what failed.
+ */
+async function bulk(core: HubCore, req: IncomingMessage, res: ServerResponse, grant: Grant): Promise<void> {
+  requireService(grant, 'RegistryWrite');
+  const body = await readJsonValue(req, '[]');
+  if (!Array.isArray(body)) throw new HubError('ArgumentInvalid', 'The body of POST /devices must be a JSON array of devices, each with an importMode.');
+  const errors: BulkError[] = [];
+  for (const item of body as Array<Record<string, unknown>>) {
+    const deviceId = typeof item?.id === 'string' ? item.id : typeof item?.deviceId === 'string' ? item.deviceId : '';
+    const mode = String(item?.importMode ?? '').toLowerCase();
+    try {
+      if (!deviceId) throw new HubError('ArgumentInvalid', 'A device of the bulk operation has no id.');
+      if (mode === 'delete') core.deleteDevice(deviceId, '*');
+      else if (mode === 'deleteifmatchetag') core.deleteDevice(deviceId, unquote(typeof item.eTag === 'string' ? item.eTag : typeof item.etag === 'string' ? item.etag : '*'));
+      else if (mode === 'create') core.createDevice(deviceInput(deviceId, { ...item, id: undefined, importMode: undefined, deviceId }));
+      else throw new HubError('ArgumentInvalid', `importMode "${String(item?.importMode)}" is not supported here: use create, delete or deleteIfMatchEtag.`);
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      errors.push({ deviceId, errorCode: err.code, errorStatus: err.message });
+    }
+  }
+  return sendJson(res, errors.length === 0 ? 200 : 400, { isSuccessful: errors.length === 0, errors, warnings: [] });
+}
+
+/**
+ * A C2D message sent over HTTPS: the body as is, `iothub-app-{name}` headers as application properties, and
+ * the `iothub-` system properties (messageid, correlationid, userid, ack, expiry, contenttype, contentencoding).
+ * 204 once it is queued, as IoT Hub answers.
+ */
+async function sendOverHttp(core: HubCore, req: IncomingMessage, res: ServerResponse, deviceId: string): Promise<void> {
+  const body = await readBody(req);
+  const properties: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    if (name.toLowerCase().startsWith('iothub-app-')) properties.push([name.slice('iothub-app-'.length), req.rawHeaders[i + 1] as string]);
+  }
+  const header = (name: string): string | undefined => {
+    const value = req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const message: NewMessage = { deviceId, properties, body };
+  const fields = [
+    ['iothub-messageid', 'messageId'],
+    ['iothub-correlationid', 'correlationId'],
+    ['iothub-userid', 'userId'],
+    ['iothub-contenttype', 'contentType'],
+    ['iothub-contentencoding', 'contentEncoding'],
+  ] as const;
+  for (const [name, field] of fields) {
+    const value = header(name);
+    if (value !== undefined) message[field] = value;
+  }
+  const ack = header('iothub-ack');
+  if (ack !== undefined) message.ack = ack;
+  const expiry = header('iothub-expiry');
+  if (expiry !== undefined) {
+    const expiryMs = Date.parse(expiry);
+    if (Number.isNaN(expiryMs)) throw new HubError('ArgumentInvalid', `iothub-expiry "${expiry}" is not a date: send an ISO 8601 time.`);
+    message.expiryMs = expiryMs;
+  }
+  await new Promise<void>((resolve, reject) => core.enqueue(message, (err) => (err ? reject(err) : resolve())));
+  res.writeHead(204).end();
 }
 
 function receive(core: HubCore, res: ServerResponse, deviceId: string): void {
