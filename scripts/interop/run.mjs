@@ -31,6 +31,7 @@ import { homedir, tmpdir } from 'node:os';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { azCases } from './az-cases.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = join(HERE, '..', '..', 'dist', 'cli', 'main.js');
@@ -68,9 +69,12 @@ function enterNamespace() {
 
 // ---- child processes ------------------------------------------------------------------------------------------------
 
-/** Logs never hold a key: SharedAccessKey values and SAS signatures are masked. */
+/** Logs never hold a key: SharedAccessKey values, SAS signatures and registry JSON keys are masked. */
 function mask(text) {
-  return text.replace(/(SharedAccessKey=)[^;"'\s]+/g, '$1***').replace(/(sig=)[^&"'\s]+/g, '$1***');
+  return text
+    .replace(/(SharedAccessKey=)[^;"'\s]+/g, '$1***')
+    .replace(/(sig=)[^&"'\s]+/g, '$1***')
+    .replace(/("(?:primary|secondary)Key"\s*:\s*")[^"]+/g, '$1***');
 }
 
 /** A running child: its output lines (also written to logFile), and waits on its events. */
@@ -501,6 +505,9 @@ async function main() {
       }
     });
   }
+
+  // The Azure CLI's az iot commands (scripts/interop/az-cases.mjs): registry over HTTPS, C2D over uAMQP and HTTPS.
+  await azCases({ testCase, start, run, causes, logs, cache: CACHE, bundle, hub: () => ({ service }) });
 
   // A hub killed (SIGKILL) and started again on its state: the Python device (paho, CleanSession 0) reconnects
   // by itself and, its session present, does not subscribe again; it must still get what is sent next.
