@@ -3,7 +3,7 @@
 // per dynamic import() in dist/cli/chunks, because loading hundreds of small modules was most of the TUI's
 // cold start, and parsing code a command never runs was most of a command's (bench/README.md). Native
 // modules stay outside; the Azure SDKs are one CommonJS bundle of their own, dist/cli/sdk.cjs.
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -435,6 +435,15 @@ exports.sdk = (name) => {
       if (source.includes(RHEA_BUG)) throw new Error(`${args.path} does not have rhea's fix for merged dispositions: run node scripts/patch-rhea.mjs (npm install runs it)`);
       return { contents: source, loader: 'js' };
     });
+    // esbuild keeps some comments (before class members), and a few SDK comments have curly quotes: the files
+    // with a character beyond ASCII lose their comments and indentation (esbuild's own minifyWhitespace, strings
+    // escaped), so the bundle stays ASCII; the rest keep theirs, and esbuild's per-module headers (profiles).
+    b.onLoad({ filter: /node_modules[\\/].*\.c?js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      // eslint-disable-next-line no-control-regex
+      if (!/[^\x00-\x7f]/.test(source)) return undefined;
+      return { contents: (await transform(source, { loader: 'js', minifyWhitespace: true, charset: 'ascii' })).code, loader: 'js' };
+    });
   },
 };
 
@@ -531,8 +540,6 @@ await build({
   target: 'node20',
   format: 'cjs',
   outfile: `dist/cli/${SDK_BUNDLE}`,
-  // Without comments (some SDK comments are not ASCII) nor the indentation: half the bytes to read and hash.
-  minifyWhitespace: true,
   // The SDKs test class names (`message.constructor.name !== 'Message'`, `NoRetry`, rhea's errors): esbuild renames
   // a class that refers to itself (`var Message = class _Message`) unless told to keep the names.
   keepNames: true,
