@@ -107,7 +107,9 @@ export async function azCases(ctx) {
 
   await testCase('az iot device c2d-message send --ack full --wait (uAMQP) -> c2d-message receive --complete (HTTPS): ids, properties, content type; Success feedback read by az', setup.missing, async () => {
     ok(await az(['iot', 'hub', 'device-identity', 'create', '-d', 'az-c2d']), 'device-identity create');
-    const args = ['iot', 'device', 'c2d-message', 'send', '-d', 'az-c2d', '--data', PAYLOAD, '--mid', 'az-c2d-0', '--cid', 'corr-az', '--ct', 'application/json', '--ce', 'utf-8', '--props', 'color=red;note=a&b', '--ack', 'full', '--wait', '--login', hub().service];
+    // --expiry: ms since the epoch, sent as the AMQP absolute-expiry-time; whole seconds, as HTTP shows it.
+    const expiry = (Math.floor(Date.now() / 1000) + 600) * 1000;
+    const args = ['iot', 'device', 'c2d-message', 'send', '-d', 'az-c2d', '--data', PAYLOAD, '--mid', 'az-c2d-0', '--cid', 'corr-az', '--ct', 'application/json', '--ce', 'utf-8', '--props', 'color=red;note=a&b', '--expiry', String(expiry), '--ack', 'full', '--wait', '--login', hub().service];
     const sender = start('az', args, { env: setup.env, logFile: log });
     try {
       // az prints this once the message is sent and its feedback receiver is opening.
@@ -121,13 +123,14 @@ export async function azCases(ctx) {
       if (system['iothub-messageid'] !== 'az-c2d-0' || system['iothub-correlationid'] !== 'corr-az') problems.push(`ids ${system['iothub-messageid']}/${system['iothub-correlationid']}`);
       if (system.ContentType !== 'application/json' || system.ContentEncoding !== 'utf-8' || system['iothub-ack'] !== 'full') problems.push(`system ${JSON.stringify(system)}`);
       if (JSON.stringify(received?.properties?.app) !== '{"color":"red","note":"a&b"}') problems.push(`app ${JSON.stringify(received?.properties?.app)}`);
+      if (Date.parse(system['iothub-expiry'] ?? '') !== expiry) problems.push(`iothub-expiry ${system['iothub-expiry']}, sent ${new Date(expiry).toISOString()}`);
       if (problems.length > 0) throw new Error(`received: ${problems.join('; ')}`);
       const timer = setTimeout(() => sender.stop(), 45 * SECOND);
       const code = await sender.exited;
       clearTimeout(timer);
       const text = sender.lines.join('\n');
       if (code !== 0 || !/originalMessageId: az-c2d-0/.test(text) || !/statusCode: Success/.test(text)) throw new Error(`send --wait exited ${code} without Success feedback for az-c2d-0`);
-      return 'ids, content type and encoding, properties intact; Success feedback for az-c2d-0 read by send --wait';
+      return 'ids, content type and encoding, expiry, properties intact; Success feedback for az-c2d-0 read by send --wait';
     } finally {
       await sender.stop();
     }
