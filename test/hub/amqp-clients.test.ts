@@ -185,6 +185,18 @@ it('MSSBCBS over AMQP-over-WebSockets, with the subprotocol in another case', as
   }
 });
 
+it('the Event Hub-compatible endpoint (az iot hub monitor-events) is refused with a description that says the hub keeps no telemetry', async () => {
+  const connection = await connect();
+  try {
+    // uAMQP under az iot hub monitor-events first reads /messages/events/$management to learn the Event Hub.
+    const receiver = connection.open_receiver({ source: { address: `amqps://localhost:${hub.port}/messages/events/$management` } });
+    await expect(attached(receiver)).rejects.toThrow('amqp:not-found');
+    expect((receiver.error as { description?: string }).description).toMatch(/^The local hub keeps no device-to-cloud messages/);
+  } finally {
+    connection.close();
+  }
+});
+
 it('a refused link gets an ATTACH with a null terminus on the hub side, then a detach with the error', async () => {
   const connection = await connect();
   try {

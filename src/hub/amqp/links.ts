@@ -28,7 +28,7 @@ import type { HubErrorCode } from '../core/errors.js';
 import type { C2dConsumer, FeedbackReader, HubCore, Settlement } from '../core/hub-core.js';
 import { EMPTY_TWIN } from '../core/model.js';
 import type { LockedMessage } from '../core/model.js';
-import { deviceOfAddress, fromServiceMessage, toDeviceMessage } from './convert.js';
+import { deviceOfAddress, fromServiceMessage, relativeAddress, toDeviceMessage } from './convert.js';
 import type { Link } from './convert.js';
 
 export type Outcome = 'accepted' | 'released' | 'rejected' | 'modified';
@@ -101,6 +101,10 @@ export function routeLink(core: HubCore, link: Link, address: string | undefined
   if (twin !== undefined) return link.is_sender() ? twinResponseRoute(core, link as Sender, twin) : twinRequestRoute(core, link.connection, twin);
   const methods = deviceOfAddress(address, 'methods/devicebound');
   if (methods !== undefined) return { ...deviceLink(core, methods), message: (_message, delivery) => delivery.accept() };
+  // The Event Hub-compatible endpoint (az iot hub monitor-events, Event Hubs clients): `/messages/events/...`.
+  if (link.is_sender() && /^\/messages\/events(\/|$)/i.test(relativeAddress(address) ?? '')) {
+    return `The local hub keeps no device-to-cloud messages: it takes telemetry and drops it (it serves cloud-to-device messaging), so "${address ?? ''}" cannot be read here.`;
+  }
   return `No ${link.is_sender() ? 'source' : 'target'} "${address ?? ''}" on this hub.`;
 }
 
