@@ -511,7 +511,8 @@ rmSync(new URL('../dist/cli/chunks', import.meta.url), { recursive: true, force:
 
 await build({
   ...common,
-  entryPoints: ['src/cli/main.ts'],
+  // hub-worker.js: the TUI's embedded hub, run in a worker thread (src/cli/embedded-hub.ts).
+  entryPoints: ['src/cli/main.ts', 'src/cli/hub-worker.ts'],
   outdir: 'dist/cli',
   entryNames: '[name]',
   // Each dynamic import() is a chunk of its own, read only when a command needs it: `send` never parses

@@ -1,22 +1,20 @@
 /**
  * What `iot-c2d tui` connects to, wired from its arguments: the embedded hub (started here, or the
  * `iot-c2d hub` already running on the state directory, with `demo-device`), or the hub and device the
- * connection strings name. Loaded only when the TUI runs: it brings in the hub and the SDK clients.
+ * connection strings name. Loaded only when the TUI runs: it brings in the SDK clients (the embedded hub runs
+ * in a worker thread: embedded-hub.ts).
  */
-import { createWriteStream } from 'node:fs';
 import { DeviceClient } from '../clients/device-client.js';
 import { RegistryClient } from '../clients/registry-client.js';
 import { ServiceClient } from '../clients/service-client.js';
 import type { DeviceInfo } from '../clients/types.js';
 import { parseDeviceConnectionString, parseServiceConnectionString } from '../core/connection-string.js';
 import type { DeviceTransport } from '../core/types.js';
-import { HubStartError, connectPresence, readHubInstance, startHub } from '../hub/index.js';
-import type { Hub, HubInstance } from '../hub/index.js';
 import type { TuiConnector } from '../tui/connector.js';
 import type { TuiArgs } from './commands/tui.js';
 import { readCa } from './connection.js';
-
-export const DEMO_DEVICE = 'demo-device';
+import { DEMO_DEVICE, embeddedHubOptions, startEmbeddedHub } from './embedded-hub.js';
+import type { EmbeddedHub } from './embedded-hub.js';
 
 export function hostOf(serviceCs: string | undefined, deviceCs: string | undefined): string {
   for (const [cs, parse] of [
@@ -75,19 +73,19 @@ function headStart(open: Opener, serviceCs: string, deviceCs: string, transport:
   };
 }
 
-export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
-  const stateDir = args['state-dir'];
-  const common = { transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: stateDir, local: true };
-  const log = createWriteStream(`${stateDir}/tui-hub.log`, { flags: 'a', mode: 0o600 });
-  const options = { stateDir, devices: [DEMO_DEVICE], owner: 'iot-c2d tui', log: (line: string) => log.write(`${new Date().toISOString()} ${line}\n`) };
-  /** The hub this process runs, if it runs one (from the start, or since it took over a stopped TUI's). */
-  let ours: Hub | undefined;
-  const running = await readHubInstance(stateDir);
-  if (running) {
-    // An `iot-c2d hub` (or another TUI) already runs on this state: use it rather than start a second one.
-    const ca = readCa(running.caPath, "The local hub's CA file");
-    const gateway = `localhost:${running.port}`;
-    const registry = new RegistryClient({ connectionString: running.serviceConnectionString, ...(ca ? { ca } : {}), deviceGateway: gateway });
+/**
+ * The embedded hub's connector, once the hub worker (embedded-hub.ts, started at launch) says which hub it is:
+ * the one it started, or the one another process runs on the state directory, which this joins (with
+ * `demo-device` made there if missing).
+ */
+export async function embeddedConnector(args: TuiArgs, hub: EmbeddedHub = startEmbeddedHub(embeddedHubOptions(args))): Promise<TuiConnector> {
+  const common = { transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: args['state-dir'], local: true };
+  const shutdown = (): Promise<void> => hub.stop();
+  const ready = await hub.ready;
+  const gateway = `localhost:${ready.port}`;
+  if (ready.type === 'joined') {
+    const ca = readCa(ready.caPath, "The local hub's CA file");
+    const registry = new RegistryClient({ connectionString: ready.serviceConnectionString, ...(ca ? { ca } : {}), deviceGateway: gateway });
     let info: DeviceInfo;
     try {
       info = await registry.get(DEMO_DEVICE);
@@ -95,82 +93,29 @@ export async function embeddedConnector(args: TuiArgs): Promise<TuiConnector> {
       if ((err as { kind?: string }).kind !== 'device-not-found') throw err;
       info = await registry.create(DEMO_DEVICE);
     }
-    let watch = await connectPresence(stateDir);
-    const shared = (instance: HubInstance): string => `shared: ${instance.owner ?? 'iot-c2d hub'}, pid ${instance.pid}`;
-    /**
-     * Follows whose hub it is. The socket that answered stays open, so the header says at once when that
-     * process goes away (its hub with it). Another TUI's hub is taken over: this process starts the hub on the
-     * same state and port, and the clients reconnect to it by themselves, losing nothing (the queues are in
-     * the state). A standalone `iot-c2d hub` is left for its user to start again.
-     */
-    const follow = (instance: HubInstance, listener: (hubLabel: string) => void): void => {
-      const whose = shared(instance);
-      if (!watch) return listener(`local ${gateway} (${whose}, has stopped)`);
-      watch.socket.once('close', () => {
-        if (instance.owner !== options.owner) return listener(`local ${gateway} (${whose}, has stopped: restart it, or iot-c2d, to run a hub here)`);
-        startHub({ ...options, port: running.port }).then(
-          (hub) => {
-            ours = hub;
-            listener(`local ${gateway} (taken over when pid ${instance.pid} stopped)`);
-          },
-          async (err: unknown) => {
-            // Another TUI was quicker: follow its hub.
-            const next = err instanceof HubStartError && err.code === 'hub-running' ? await readHubInstance(stateDir) : undefined;
-            watch = next ? await connectPresence(stateDir) : undefined;
-            if (next && watch) {
-              listener(`local ${gateway} (${shared(next)})`);
-              return follow(next, listener);
-            }
-            listener(`local ${gateway} (${whose}, has stopped; running one here failed: ${(err as Error).message})`);
-          },
-        );
-      });
-    };
     return {
       ...common,
-      hubLabel: `local ${gateway} (${shared(running)})`,
-      watchHub: (listener) => follow(running, listener),
-      serviceConnectionString: running.serviceConnectionString,
+      hubLabel: ready.hubLabel,
+      watchHub: (listener) => hub.watch(listener),
+      serviceConnectionString: ready.serviceConnectionString,
       deviceConnectionString: registry.deviceConnectionString(info),
-      caPath: running.caPath,
-      ...headStart(opener(ca, gateway), running.serviceConnectionString, registry.deviceConnectionString(info), args.transport),
-      shutdown: async () => {
-        watch?.socket.removeAllListeners('close');
-        watch?.socket.destroy();
-        await ours?.stop();
-        log.end();
-      },
+      caPath: ready.caPath,
+      ...headStart(opener(ca, gateway), ready.serviceConnectionString, registry.deviceConnectionString(info), args.transport),
+      shutdown,
     };
   }
-  try {
-    ours = await startHub({ ...options, port: args.port });
-  } catch (err) {
-    // The fixed default port is taken by something else: any free port will do.
-    if (args.port === 0 || !(err instanceof HubStartError && err.code === 'port-in-use')) throw err;
-    ours = await startHub({ ...options, port: 0 });
-  }
-  const started = ours;
   return {
     ...common,
-    hubLabel: `local localhost:${started.port}`,
-    serviceConnectionString: started.serviceConnectionString(),
-    deviceConnectionString: started.deviceConnectionString(DEMO_DEVICE),
-    caPath: started.caPath,
-    // The hub was started just now, here: the first opens need no probe to learn that it answers.
-    ...headStart(
-      opener(started.caPem, `localhost:${started.port}`),
-      started.serviceConnectionString(),
-      started.deviceConnectionString(DEMO_DEVICE),
-      args.transport,
-      opener(started.caPem, `localhost:${started.port}`, false),
-    ),
-    shutdown: async () => {
-      await started.stop();
-      log.end();
-    },
+    hubLabel: `local ${gateway}`,
+    watchHub: (listener) => hub.watch(listener),
+    serviceConnectionString: ready.serviceConnectionString,
+    deviceConnectionString: ready.deviceConnectionString,
+    caPath: ready.caPath,
+    // The hub was started just now, by this process: the first opens need no probe to learn that it answers.
+    ...headStart(opener(ready.caPem, gateway), ready.serviceConnectionString, ready.deviceConnectionString, args.transport, opener(ready.caPem, gateway, false)),
+    shutdown,
   };
 }
-
 
 /** The connector for hubs named by connection strings (Azure, or a standalone iot-c2d hub). */
 export function remoteConnector(args: TuiArgs, serviceCs: string | undefined, deviceCs: string | undefined): TuiConnector {

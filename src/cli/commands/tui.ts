@@ -10,6 +10,7 @@ import { DEVICE_TRANSPORTS } from '../../core/types.js';
 import type { DeviceTransport } from '../../core/types.js';
 import { DEFAULT_PORT, defaultStateDir } from '../../hub/defaults.js';
 import type { TuiConnector } from '../../tui/connector.js';
+import { embeddedHubOptions, startEmbeddedHub } from '../embedded-hub.js';
 import { lateConnector } from '../late-connector.js';
 import { UsageError } from '../usage.js';
 import { makeDirectory } from '../../core/make-directory.js';
@@ -79,8 +80,12 @@ export async function runTuiCommand(args: TuiArgs): Promise<void> {
   });
   const serviceCs = args.hub ?? (process.env.IOTHUB_CONNECTION_STRING || undefined);
   const deviceCs = args.device ?? (process.env.IOTHUB_DEVICE_CONNECTION_STRING || undefined);
+  const embedded = serviceCs === undefined && deviceCs === undefined;
   // The embedded hub's state directory: a bad one is said in one line before anything is drawn.
-  if (serviceCs === undefined && deviceCs === undefined) usableDirectory(args['state-dir']);
+  if (embedded) usableDirectory(args['state-dir']);
+  // The embedded hub starts at once, in a worker thread (on the other core), while this thread draws the first
+  // frame and then loads the SDK clients (bench/README.md, the hub in a worker).
+  const hub = embedded ? startEmbeddedHub(embeddedHubOptions(args)) : undefined;
   // Draw first: Ink loads, the first frame shows both sides connecting, and only then do the embedded hub
   // and the SDKs load and start (bench/README.md, TUI cold start).
   // Ink's "am I in CI" is answered in the bundle (no CI there: this is a terminal); its colours (chalk's
@@ -92,14 +97,19 @@ export async function runTuiCommand(args: TuiArgs): Promise<void> {
   const { runTui } = await import('../../tui/start.js').finally(() => {
     for (const [name, value] of Object.entries(ci)) if (value !== undefined) process.env[name] = value;
   });
-  const connector: TuiConnector =
-    serviceCs === undefined && deviceCs === undefined
-      ? lateConnector(
-          { hubLabel: 'local (starting)', local: true, transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: args['state-dir'] },
-          async () => (await import('../tui-connector.js')).embeddedConnector(args),
-        )
-      : (await import('../tui-connector.js')).remoteConnector(args, serviceCs, deviceCs);
-  const code = await runTui(connector);
+  const connector: TuiConnector = hub
+    ? lateConnector(
+        { hubLabel: 'local (starting)', local: true, transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: args['state-dir'] },
+        async () => (await import('../tui-connector.js')).embeddedConnector(args, hub),
+      )
+    : (await import('../tui-connector.js')).remoteConnector(args, serviceCs, deviceCs);
+  let code: number;
+  try {
+    code = await runTui(connector);
+  } finally {
+    // Also when the TUI ended before its connector was made, or with an error: no hub is left running.
+    await hub?.stop();
+  }
   // Everything is closed and the terminal restored; exit now rather than wait on whatever an SDK left
   // referenced (seen: the stdio handles kept the loop alive after a clean shutdown).
   process.stdout.write('', () => process.exit(code));
