@@ -11,6 +11,7 @@ import type { DeviceTransport } from '../../core/types.js';
 import { DEFAULT_PORT, defaultStateDir } from '../../hub/defaults.js';
 import type { TuiConnector } from '../../tui/connector.js';
 import { embeddedHubOptions, startEmbeddedHub } from '../embedded-hub.js';
+import type { EmbeddedHub } from '../embedded-hub.js';
 import { lateConnector } from '../late-connector.js';
 import { UsageError } from '../usage.js';
 import { makeDirectory } from '../../core/make-directory.js';
@@ -83,9 +84,6 @@ export async function runTuiCommand(args: TuiArgs): Promise<void> {
   const embedded = serviceCs === undefined && deviceCs === undefined;
   // The embedded hub's state directory: a bad one is said in one line before anything is drawn.
   if (embedded) usableDirectory(args['state-dir']);
-  // The embedded hub starts at once, in a worker thread (on the other core), while this thread draws the first
-  // frame and then loads the SDK clients (bench/README.md, the hub in a worker).
-  const hub = embedded ? startEmbeddedHub(embeddedHubOptions(args)) : undefined;
   // Draw first: Ink loads, the first frame shows both sides connecting, and only then do the embedded hub
   // and the SDKs load and start (bench/README.md, TUI cold start).
   // Ink's "am I in CI" is answered in the bundle (no CI there: this is a terminal); its colours (chalk's
@@ -97,11 +95,14 @@ export async function runTuiCommand(args: TuiArgs): Promise<void> {
   const { runTui } = await import('../../tui/start.js').finally(() => {
     for (const [name, value] of Object.entries(ci)) if (value !== undefined) process.env[name] = value;
   });
-  const connector: TuiConnector = hub
-    ? lateConnector(
-        { hubLabel: 'local (starting)', local: true, transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: args['state-dir'] },
-        async () => (await import('../tui-connector.js')).embeddedConnector(args, hub),
-      )
+  let hub: EmbeddedHub | undefined;
+  const connector: TuiConnector = embedded
+    ? lateConnector({ hubLabel: 'local (starting)', local: true, transport: args.transport, feedback: args.feedback, exportDir: process.cwd(), secretsDir: args['state-dir'] }, async () => {
+        // Behind the first frame: the embedded hub starts in a worker thread (on the other core) while this
+        // thread loads the SDK clients (bench/README.md, the hub in a worker).
+        hub = startEmbeddedHub(embeddedHubOptions(args));
+        return (await import('../tui-connector.js')).embeddedConnector(args, hub);
+      })
     : (await import('../tui-connector.js')).remoteConnector(args, serviceCs, deviceCs);
   let code: number;
   try {
