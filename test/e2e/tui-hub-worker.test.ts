@@ -56,6 +56,7 @@ it('a hub start error in the worker ends the TUI with one line naming the proble
     // After the alternate screen is left: the one line, and nothing else (no stack trace).
     const after = app.output
       .slice(app.output.lastIndexOf('\u001b[?1049l'))
+      // eslint-disable-next-line no-control-regex -- the terminal's escape sequences are what this takes out
       .replace(/\u001b\[\??[\d;]*[a-zA-Z]/g, '')
       .trim();
     expect(after).toMatch(new RegExp(`^iot-c2d: ${join(state, 'hub.db').replace(/[.]/g, '\\.')} is damaged \\(SQLITE_\\w+\\): move it aside \\(its queued messages are lost\\), or give another --state-dir\\.$`));
