@@ -511,8 +511,7 @@ rmSync(new URL('../dist/cli/chunks', import.meta.url), { recursive: true, force:
 
 await build({
   ...common,
-  // hub-worker.js: the TUI's embedded hub, run in a worker thread (src/cli/embedded-hub.ts).
-  entryPoints: ['src/cli/main.ts', 'src/cli/hub-worker.ts'],
+  entryPoints: ['src/cli/main.ts'],
   outdir: 'dist/cli',
   entryNames: '[name]',
   // Each dynamic import() is a chunk of its own, read only when a command needs it: `send` never parses
@@ -523,6 +522,19 @@ await build({
   // Bundled CommonJS calls require(); give the ES module one.
   banner: { js: "import { createRequire as __iotC2dCreateRequire } from 'node:module'; const require = __iotC2dCreateRequire(import.meta.url);" },
   plugins: [tuiFromCommonJs, sdkFromBundle, lazyStringWidth, noHelpCache],
+});
+
+// The TUI's embedded hub runs in a worker thread (src/cli/embedded-hub.ts): hub-thread.cjs installs the code
+// cache there and loads hub-worker.cjs (the hub) through it, as CommonJS, like tui.cjs.
+await build({
+  ...common,
+  entryPoints: ['src/cli/hub-thread.ts', 'src/cli/hub-worker.ts'],
+  outdir: 'dist/cli',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  // selfsigned (and its @peculiar/x509, ~1 MB) is needed only when a state directory gets its certificates: from
+  // node_modules on that first start, not parsed at every start.
+  external: [...common.external, './hub-worker.cjs', 'selfsigned'],
 });
 
 await build({

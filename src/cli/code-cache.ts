@@ -21,6 +21,7 @@ import Module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
+import { threadId } from 'node:worker_threads';
 
 /** Node's CommonJS loader internals this relies on (stable since Node 12; Node 20's `_compile` takes a format). */
 interface LoaderModule {
@@ -76,7 +77,8 @@ function write(file: string, old: { index: Index; data: Buffer }, fresh: Map<str
   const size = Buffer.alloc(4);
   size.writeUInt32LE(head.length, 0);
   mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
+  // The TUI's hub thread (embedded-hub.ts) keeps a cache too, in the same process: one temporary file per thread.
+  const temporary = `${file}.${process.pid}-${threadId}.tmp`;
   writeFileSync(temporary, Buffer.concat([size, head, ...chunks]));
   renameSync(temporary, file);
 }
@@ -125,7 +127,8 @@ export function installCodeCache(): void {
 
   const save = (): void => {
     try {
-      write(file, cache ?? read(file), fresh);
+      // The file as it is now: what another thread or process added since this one read it is kept.
+      write(file, read(file), fresh);
     } catch {
       // No cache directory, a read-only home: the next run compiles from source again.
     }

@@ -24,7 +24,7 @@ export interface EmbeddedHub {
   stop(): Promise<void>;
 }
 
-/** The worker's script: the built dist/cli/hub-worker.js, or from the sources (tests) through tsx. */
+/** The worker's script: the built dist/cli/hub-thread.cjs, or from the sources (tests) hub-worker.ts through tsx. */
 function newWorker(options: HubWorkerOptions): Worker {
   const here = import.meta.url;
   const common = { workerData: options, stdout: true, stderr: true } as const;
@@ -32,8 +32,8 @@ function newWorker(options: HubWorkerOptions): Worker {
     const source = JSON.stringify(new URL('./hub-worker.ts', here).href);
     return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${source}); });`, { ...common, eval: true });
   }
-  // main.js and hub-worker.js are side by side in dist/cli; a chunk importing this is in dist/cli/chunks.
-  return new Worker(new URL(/\/chunks\/[^/]*$/.test(here) ? '../hub-worker.js' : './hub-worker.js', here), common);
+  // main.js and hub-thread.cjs are side by side in dist/cli; a chunk importing this is in dist/cli/chunks.
+  return new Worker(new URL(/\/chunks\/[^/]*$/.test(here) ? '../hub-thread.cjs' : './hub-thread.cjs', here), common);
 }
 
 export function startEmbeddedHub(options: HubWorkerOptions): EmbeddedHub {
