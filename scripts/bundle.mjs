@@ -535,6 +535,8 @@ await build({
   // selfsigned (and its @peculiar/x509, ~1 MB) is needed only when a state directory gets its certificates: from
   // node_modules on that first start, not parsed at every start.
   external: [...common.external, './hub-worker.cjs', 'selfsigned'],
+  // Its import() becomes require(): a script compiled through the code cache (vm.Script) has no ES module loader.
+  supported: { 'dynamic-import': false },
 });
 
 await build({
