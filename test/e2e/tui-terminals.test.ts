@@ -79,7 +79,8 @@ async function focusField(app: PtyApp, label: RegExp): Promise<void> {
 describe('iot-c2d tui kept open', () => {
   it('the hub killed and started again: a send while it is down is refused in one line and keeps the form, feedback rows stay, a message queued before the kill arrives after', async () => {
     const stateDir = tempDir();
-    let { hub, info } = await startHub(['--port', '0', '--state-dir', stateDir, '--device', 'dev-r', '--device', 'dev-q']);
+    const { info, hub: first } = await startHub(['--port', '0', '--state-dir', stateDir, '--device', 'dev-r', '--device', 'dev-q']);
+    let hub = first;
     const app = new PtyApp(['--hub', info.serviceConnectionString, '--device', info.devices['dev-r']!, '--ca', info.caPath, '--state-dir', tempDir()], { cwd: tempDir(), cols: 100, rows: 30 });
     try {
       await app.waitFor(/service ● connected {2}feedback ● connected[\s\S]*device dev-r mqtt ● connected/, 30_000);
