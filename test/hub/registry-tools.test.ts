@@ -228,3 +228,23 @@ it('GET /statistics/devices and /statistics/service count the registry', async (
   const service = await send('GET', '/statistics/service?api-version=2024-03-31', { Authorization: serviceToken() });
   expect(JSON.parse(service.body)).toEqual({ connectedDeviceCount: 0 });
 });
+
+it('Azure IoT Explorer\'s add device: PUT devices/{id} with its nulls creates the device with generated keys', async () => {
+  // src/app/devices/addDevice/components/addDevice.tsx getDeviceIdentity, keys left to the hub.
+  const identity = {
+    authentication: { symmetricKey: { primaryKey: null, secondaryKey: null }, type: 'sas', x509Thumbprint: null },
+    capabilities: { iotEdge: false },
+    cloudToDeviceMessageCount: null,
+    deviceId: 'tool-d1',
+    etag: null,
+    lastActivityTime: null,
+    status: 'enabled',
+    statusReason: null,
+    statusUpdatedTime: null,
+  };
+  const reply = await explorer('PUT', 'devices/tool-d1', {}, JSON.stringify(identity));
+  expect(reply.status).toBe(200);
+  const created = JSON.parse(reply.body) as { deviceId: string; status: string; authentication: { type: string; symmetricKey: { primaryKey: string } } };
+  expect(created).toMatchObject({ deviceId: 'tool-d1', status: 'enabled', authentication: { type: 'sas' } });
+  expect(Buffer.from(created.authentication.symmetricKey.primaryKey, 'base64')).toHaveLength(32);
+});
