@@ -16,7 +16,7 @@
  * `IOT_C2D_NO_CODE_CACHE=1` turns it off.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -69,8 +69,10 @@ function write(file: string, old: { index: Index; data: Buffer }, fresh: Map<str
     chunks.push(code);
     offset += code.length;
   };
+  // Entries of files that are gone (another install, a removed checkout) are dropped, or the file, which every
+  // process reads whole, would only grow.
   for (const [filename, [hash, start, length]] of Object.entries(old.index)) {
-    if (!fresh.has(filename)) add(filename, hash, old.data.subarray(start, start + length));
+    if (!fresh.has(filename) && existsSync(filename)) add(filename, hash, old.data.subarray(start, start + length));
   }
   for (const [filename, { hash, script }] of fresh) add(filename, hash, script.createCachedData());
   const head = Buffer.from(JSON.stringify(index), 'utf8');

@@ -85,6 +85,30 @@ describe('code cache', () => {
     expect(readFileSync(file).equals(written)).toBe(true);
   });
 
+  it('drops the entries of files that are gone when it writes, so the file does not only grow', () => {
+    const { home, file } = cacheHome();
+    run(home);
+    // An entry for a module of an install that has since been removed.
+    const bytes = readFileSync(file);
+    const length = bytes.readUInt32LE(0);
+    const index = JSON.parse(bytes.subarray(4, 4 + length).toString('utf8')) as Record<string, [string, number, number]>;
+    const data = bytes.subarray(4 + length);
+    const gone = join(home, 'removed-install', 'node_modules', 'gone', 'index.js');
+    index[gone] = ['hash', data.length, 3];
+    const head = Buffer.from(JSON.stringify(index), 'utf8');
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(head.length, 0);
+    writeFileSync(file, Buffer.concat([size, head, data, Buffer.from('abc')]));
+    const kept = cachedFiles(file).filter((f) => f !== gone);
+
+    // The next process that has something new to add writes the file again.
+    run(home, {}, TUI_PROGRAM);
+    const files = cachedFiles(file);
+    expect(files).not.toContain(gone);
+    expect(files).toEqual(expect.arrayContaining(kept));
+    expect(files).toContain(join(ROOT, 'dist', 'cli', 'tui.cjs'));
+  });
+
   it('a damaged cache file only means compiling from source, and is written anew', () => {
     const { home, file } = cacheHome();
     mkdirSync(dirname(file), { recursive: true });
