@@ -131,7 +131,9 @@ function classify(err: unknown, context: ErrorContext): ClientError {
   if (name === 'NotImplementedError') return new ClientError('unsupported', `${e.message.replace(/\.$/, '')}.`);
   if (name === 'TimeoutError') return new ClientError('timeout', `The hub did not answer in time: ${e.message}.`);
   if (name === 'NotConnectedError' || /disconnected|ECONNRESET|socket hang up|closed|Unable to establish a connection/i.test(text)) {
-    return new ClientError('disconnected', `The connection to the hub was lost: ${firstLine(e.message)}.`);
+    // The library's own words only when they add something ("rhea: connection disconnected" does not).
+    const why = firstLine(e.message).replace(/^rhea:\s*/, '');
+    return new ClientError('disconnected', /^(the )?(connection )?(disconnected|closed)$/i.test(why) || why === '' ? 'The connection to the hub was lost.' : `The connection to the hub was lost: ${why}.`);
   }
   if ('code' in e && typeof e.code === 'string' && /^E[A-Z]+/.test(e.code)) return explainSocketError(e as Error & { code: string }, 'the hub', context.what);
   return new ClientError('other', firstLine(e.message) || name);

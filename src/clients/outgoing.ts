@@ -3,6 +3,7 @@
  * and the fix (the same rules the hub applies; Azure documents them for C2D messages).
  */
 import { c2dMessageBytes, checkCustomPropertyName, checkId, checkPropertyValue } from '../core/iothub-names.js';
+import { displayText } from '../core/display-text.js';
 import { LIMITS } from '../core/types.js';
 import type { OutgoingMessage } from './types.js';
 
@@ -19,6 +20,11 @@ export function checkOutgoing(message: OutgoingMessage): string | undefined {
   }
   if (message.correlationId && message.correlationId.length > LIMITS.idLength) {
     return `The correlation id has ${message.correlationId.length} characters: IoT Hub allows at most ${LIMITS.idLength}.`;
+  }
+  for (const [field, value] of [['content type', message.contentType], ['content encoding', message.contentEncoding]] as const) {
+    // Sent as AMQP symbols, which are ASCII: the SDK keeps 7 bits of each character (é arrives as i).
+    const other = value && /[^\x20-\x7e]/u.exec(value)?.[0];
+    if (other) return `The ${field} "${displayText(value)}" has a character that is not printable ASCII (${displayText(other)}): IoT Hub carries it as an AMQP symbol; use e.g. ${field === 'content type' ? 'application/json' : 'utf-8'}.`;
   }
   for (const [name, value] of message.properties) {
     const problem = checkCustomPropertyName(name) ?? checkPropertyValue(name, value);

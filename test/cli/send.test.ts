@@ -54,6 +54,9 @@ describe('send: usage errors exit 2 with one line', () => {
     ['--timeout without --wait', ['--timeout', '5'], /^iot-c2d: --timeout is how long --wait waits for feedback: add --wait, or drop --timeout\./],
     ['an unknown --ack', ['--ack', 'maybe'], /^iot-c2d: --ack "maybe" is not one of its choices: give none, positive, negative, full\.\n$/],
     ['--count 0', ['--count', '0'], /^iot-c2d: --count 0 is not a positive whole number\./],
+    // AMQP symbols are ASCII: the SDK would send "applicatiïn/json" as "applicatinn/json" without a word.
+    ['a content type that is not ASCII', ['--content-type', 'applicati\u00efn/json'], /^iot-c2d: The content type "applicati\u00efn\/json" has a character that is not printable ASCII \(\u00ef\): IoT Hub carries it as an AMQP symbol; use e\.g\. application\/json\.\n$/],
+    ['a content encoding with a control character', ['--content-encoding', 'utf-8\u001b'], /^iot-c2d: The content encoding "utf-8\\u001b" has a character that is not printable ASCII \(\\u001b\): IoT Hub carries it as an AMQP symbol; use e\.g\. utf-8\.\n$/],
   ];
   it.each(cases)('%s', async (_name, extra, message) => {
     const result = await execCli(['send', 'never', 'payload', ...extra, ...hubArgs(hub)]);
