@@ -5,6 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceClient } from '../../src/clients/service-client.js';
+import rhea from 'rhea';
+import { sendAsOtherBackEnd } from '../helpers/amqp.js';
 import { message, openService } from '../helpers/clients.js';
 import { deviceArgs, execCli, jsonLines, killStarted } from '../helpers/cli.js';
 import { startTestHub } from '../helpers/hub.js';
@@ -31,7 +33,8 @@ const CORRELATION = 'c\r\n  Message id:       forged\u001b[31m';
 describe('hostile text in receive and feedback output', () => {
   it('receive prints every control escaped, and the payload lines under the Data column', async () => {
     hub.ensureDevice('hostile-text');
-    await service.send('hostile-text', message({ messageId: 'hostile-1', correlationId: CORRELATION, contentType: 'x\u001b]0;T\u0007', payload: Buffer.from(PAYLOAD), ack: 'none' }));
+    // iot-c2d's own sender refuses a content type that is not ASCII text; other back ends may send one.
+    await sendAsOtherBackEnd(hub, 'hostile-text', { message_id: 'hostile-1', correlation_id: CORRELATION, content_type: 'x\u001b]0;T\u0007', body: rhea.message.data_section(Buffer.from(PAYLOAD)) });
     const result = await execCli(['receive', '--count', '1', '--timeout', '20', '--transport', 'amqp', ...deviceArgs(hub, 'hostile-text')]);
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');

@@ -3,6 +3,8 @@ import type { Connection, EventContext, Message, Receiver, Sender } from 'rhea';
 import rhea from 'rhea';
 import { rootCertificates } from 'node:tls';
 import { randomUUID } from 'node:crypto';
+import { parseServiceConnectionString } from '../../src/core/connection-string.js';
+import { createSasToken } from '../../src/core/sas.js';
 import type { Hub } from '../../src/hub/index.js';
 
 export interface RawAmqp {
@@ -72,4 +74,26 @@ export async function rawAmqp(hub: Hub): Promise<RawAmqp> {
       }),
     close: () => connection.close(),
   };
+}
+
+/**
+ * Sends one C2D message as a back end that is not ours would (no checks of iot-c2d's own before it goes):
+ * a service token on $cbs, a sender on /messages/devicebound, the message as given; resolves once accepted.
+ */
+export async function sendAsOtherBackEnd(hub: Hub, deviceId: string, fields: Omit<Message, 'to'>): Promise<void> {
+  const amqp = await rawAmqp(hub);
+  try {
+    const cs = parseServiceConnectionString(hub.serviceConnectionString());
+    const status = await amqp.putToken(createSasToken('localhost', cs.key, Math.floor(Date.now() / 1000) + 600, cs.keyName), 'localhost');
+    if (status !== 200) throw new Error(`put-token answered ${status}`);
+    const { outcome, link } = await amqp.attach('sender', '/messages/devicebound');
+    if (outcome !== 'open') throw new Error(`the C2D sender link was refused: ${outcome}`);
+    await new Promise<void>((resolve, reject) => {
+      const delivery = (link as Sender).send({ ...fields, to: `/devices/${deviceId}/messages/devicebound` });
+      link.on('accepted', (ctx: EventContext) => ctx.delivery === delivery && resolve());
+      link.on('rejected', (ctx: EventContext) => ctx.delivery === delivery && reject(new Error('the hub rejected the message')));
+    });
+  } finally {
+    amqp.close();
+  }
 }
