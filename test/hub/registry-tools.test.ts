@@ -10,6 +10,7 @@ import { parseDeviceConnectionString, parseServiceConnectionString } from '../..
 import { createSasToken } from '../../src/core/sas.js';
 import { message, openService } from '../helpers/clients.js';
 import { startTestHub } from '../helpers/hub.js';
+import { waitFor } from '../helpers/wait.js';
 import type { TestHub } from '../helpers/hub.js';
 
 let hub: TestHub;
@@ -247,4 +248,24 @@ it('Azure IoT Explorer\'s add device: PUT devices/{id} with its nulls creates th
   const created = JSON.parse(reply.body) as { deviceId: string; status: string; authentication: { type: string; symmetricKey: { primaryKey: string } } };
   expect(created).toMatchObject({ deviceId: 'tool-d1', status: 'enabled', authentication: { type: 'sas' } });
   expect(Buffer.from(created.authentication.symmetricKey.primaryKey, 'base64')).toHaveLength(32);
+});
+
+it('az iot device c2d-message receive --lock-timeout 1: the message is back for the next receive after its own lock, not the hub\'s 60 s', async () => {
+  const { service } = await openService(hub);
+  await service.send('tool-a2', message({ messageId: 'short-lock', ack: 'none' }));
+  await service.close();
+  // device_messaging.py _c2d_message_receive: IotHub-MessageLockTimeout from --lock-timeout.
+  const receiveAz = (lockSeconds: string): Promise<Reply> =>
+    send('GET', '/devices/tool-a2/messages/deviceBound?api-version=2024-03-31', { Authorization: deviceToken('tool-a2'), 'IotHub-MessageLockTimeout': lockSeconds });
+  const first = await receiveAz('1');
+  expect(first.headers['iothub-messageid']).toBe('short-lock');
+  // Polls until the lock has lapsed (the hub sweeps locks every second); the hub's own lock would keep it 60 s.
+  const again = await waitFor(async () => {
+    const reply = await receiveAz('60');
+    return reply.status === 200 && reply;
+  }, undefined, 'the message back after its 1 s lock');
+  expect(again.headers['iothub-messageid']).toBe('short-lock');
+  expect(again.headers.etag).not.toBe(first.headers.etag);
+  const settle = await send('DELETE', `/devices/tool-a2/messages/deviceBound/${encodeURIComponent(String(again.headers.etag).replace(/"/g, ''))}?api-version=2024-03-31`, { Authorization: deviceToken('tool-a2'), 'If-Match': String(again.headers.etag) });
+  expect(settle.status).toBe(204);
 });

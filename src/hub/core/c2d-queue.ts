@@ -189,10 +189,10 @@ export class C2dQueues {
     }
   }
 
-  /** Takes the next message for a device that polls (HTTP). */
-  receive(deviceId: string, nowMs = this.clock.now()): LockedMessage | undefined {
+  /** Takes the next message for a device that polls (HTTP), locked for `lockTimeoutMs` (the hub's lock by default). */
+  receive(deviceId: string, lockTimeoutMs = this.options.lockTimeoutMs, nowMs = this.clock.now()): LockedMessage | undefined {
     const queue = this.queues.get(deviceId);
-    return queue ? this.lockNext(queue, undefined, nowMs) : undefined;
+    return queue ? this.lockNext(queue, undefined, nowMs, lockTimeoutMs) : undefined;
   }
 
   /**
@@ -256,7 +256,7 @@ export class C2dQueues {
     return queue;
   }
 
-  private lockNext(queue: DeviceQueue, consumer: C2dConsumer | undefined, nowMs: number): LockedMessage | undefined {
+  private lockNext(queue: DeviceQueue, consumer: C2dConsumer | undefined, nowMs: number, lockTimeoutMs = this.options.lockTimeoutMs): LockedMessage | undefined {
     for (const entry of [...queue.entries]) {
       if (entry.lock) continue;
       if (entry.message.expiryMs <= nowMs) {
@@ -264,7 +264,7 @@ export class C2dQueues {
         continue;
       }
       const token = randomUUID();
-      entry.lock = { token, untilMs: nowMs + this.options.lockTimeoutMs, consumer };
+      entry.lock = { token, untilMs: nowMs + lockTimeoutMs, consumer };
       return { message: entry.message, lockToken: token };
     }
     return undefined;

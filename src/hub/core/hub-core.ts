@@ -236,8 +236,8 @@ export class HubCore {
   }
 
   /** Takes the next message for a device that polls (HTTP), locked. */
-  receive(deviceId: string): LockedMessage | undefined {
-    return this.queues.receive(deviceId);
+  receive(deviceId: string, lockTimeoutMs?: number): LockedMessage | undefined {
+    return this.queues.receive(deviceId, lockTimeoutMs);
   }
 
   /** Completes, rejects or abandons a locked message; false when the lock is unknown, expired or settled. */

@@ -258,7 +258,7 @@ async function handle(core: HubCore, req: IncomingMessage, res: ServerResponse):
   if (parts[2] === 'messages' && parts[3]?.toLowerCase() === 'devicebound') {
     requireDevice(grant, deviceId);
     core.markSeen(deviceId);
-    if (parts.length === 4 && method === 'GET') return receive(core, res, deviceId);
+    if (parts.length === 4 && method === 'GET') return receive(core, res, deviceId, lockTimeoutOf(req));
     const lockToken = parts[4] ? decodeSegment(parts[4]) : '';
     if (parts.length === 5 && method === 'DELETE') {
       const how = url.searchParams.has('reject') ? 'reject' : 'complete';
@@ -391,8 +391,18 @@ async function sendOverHttp(core: HubCore, req: IncomingMessage, res: ServerResp
   res.writeHead(204).end();
 }
 
-function receive(core: HubCore, res: ServerResponse, deviceId: string): void {
-  const locked = core.receive(deviceId);
+/**
+ * The lock a polling device asks for, `IotHub-MessageLockTimeout: <seconds>` (az iot device c2d-message receive
+ * --lock-timeout, the Java SDK's HTTPS transport); the hub's own lock when absent or not a whole number from 1.
+ */
+function lockTimeoutOf(req: IncomingMessage): number | undefined {
+  const header = req.headers['iothub-messagelocktimeout'];
+  const seconds = typeof header === 'string' && /^\s*[0-9]+\s*$/.test(header) ? Number(header) : 0;
+  return seconds >= 1 ? seconds * 1000 : undefined;
+}
+
+function receive(core: HubCore, res: ServerResponse, deviceId: string, lockTimeoutMs: number | undefined): void {
+  const locked = core.receive(deviceId, lockTimeoutMs);
   if (!locked) {
     res.writeHead(204).end();
     return;

@@ -107,6 +107,22 @@ describe('HubCore message life cycle', () => {
     expect(core.queueDepth('d1')).toBe(0);
   });
 
+  it('a polling device may ask for its own lock time (HTTP IotHub-MessageLockTimeout), shorter or longer than the hub\'s', () => {
+    send('s1');
+    const short = core.receive('d1', 5_000) as LockedMessage;
+    clock.advance(5_000);
+    core.sweep();
+    const again = core.receive('d1', LOCK_MS * 3) as LockedMessage;
+    expect(again.message.messageId).toBe('s1');
+    expect(again.lockToken).not.toBe(short.lockToken);
+    clock.advance(LOCK_MS * 3 - 1);
+    core.sweep();
+    expect(core.receive('d1')).toBeUndefined();
+    clock.advance(1);
+    core.sweep();
+    expect(core.receive('d1')?.message.messageId).toBe('s1');
+  });
+
   it('a lock that times out puts the message back (the old lock settles nothing), without counting a delivery', () => {
     send('l1');
     const first = core.receive('d1') as LockedMessage;
