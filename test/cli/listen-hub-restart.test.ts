@@ -4,21 +4,32 @@
  * down, so Node ran out of work and both exited (code 13, an unsettled top-level await) without a word.
  */
 import { rmSync } from 'node:fs';
-import { afterAll, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { runCli, waitForLine } from '../helpers/cli.js';
 import { tempStateDir } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 
 const stateDir = tempStateDir();
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+// Whatever a failed run left running (hubs above all) is killed.
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+const run = (args: string[]): ReturnType<typeof runCli> => {
+  const running = runCli(args);
+  started.push(running.child);
+  return running;
+};
 
 it.each(['mqtt', 'amqp'])('%s: receive and feedback retry through a hub SIGKILL and restart, and get what is sent after it', async (transport) => {
   const hubArgs = ['hub', '--state-dir', stateDir, '--device', 'listener', '--json', '--quiet'];
-  const first = runCli([...hubArgs, '--port', '0']);
+  const first = run([...hubArgs, '--port', '0']);
   const { port } = JSON.parse(await waitForLine(first, /^\{/)) as { port: number };
 
-  const receive = runCli(['receive', 'listener', '--state-dir', stateDir, '--transport', transport]);
-  const feedback = runCli(['feedback', '--state-dir', stateDir]);
+  const receive = run(['receive', 'listener', '--state-dir', stateDir, '--transport', transport]);
+  const feedback = run(['feedback', '--state-dir', stateDir]);
   await waitFor(() => /receiving as device/.test(receive.stderr()) && /reading feedback/.test(feedback.stderr()), 30_000, 'receive and feedback connected');
 
   first.child.kill('SIGKILL');
@@ -29,9 +40,9 @@ it.each(['mqtt', 'amqp'])('%s: receive and feedback retry through a hub SIGKILL 
   expect(receive.child.exitCode).toBeNull();
   expect(feedback.child.exitCode).toBeNull();
 
-  const second = runCli([...hubArgs, '--port', String(port)]);
+  const second = run([...hubArgs, '--port', String(port)]);
   await waitForLine(second, /^\{/);
-  const send = runCli(['send', 'listener', 'after the restart', '--message-id', 'after-restart', '--ack', 'full', '--state-dir', stateDir]);
+  const send = run(['send', 'listener', 'after the restart', '--message-id', 'after-restart', '--ack', 'full', '--state-dir', stateDir]);
   expect(await send.exited).toBe(0);
 
   await waitFor(() => /Message id: +after-restart/.test(receive.stdout()), 60_000, 'the message sent after the restart received');
