@@ -40,6 +40,15 @@ const STATUS: Record<HubErrorCode | 'NotFound' | 'MethodNotAllowed' | 'RequestEn
   StorageUnavailable: 507,
 };
 
+/** The system properties HTTPS carries as `iothub-` headers of their own name, both ways (C2D sent and received). */
+const TEXT_PROPERTY_HEADERS = [
+  ['iothub-messageid', 'messageId'],
+  ['iothub-correlationid', 'correlationId'],
+  ['iothub-userid', 'userId'],
+  ['iothub-contenttype', 'contentType'],
+  ['iothub-contentencoding', 'contentEncoding'],
+] as const;
+
 /** Query pages: IoT Hub's default page size, and the most one page holds here. */
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
@@ -368,14 +377,7 @@ async function sendOverHttp(core: HubCore, req: IncomingMessage, res: ServerResp
     return typeof value === 'string' ? value : undefined;
   };
   const message: NewMessage = { deviceId, properties, body };
-  const fields = [
-    ['iothub-messageid', 'messageId'],
-    ['iothub-correlationid', 'correlationId'],
-    ['iothub-userid', 'userId'],
-    ['iothub-contenttype', 'contentType'],
-    ['iothub-contentencoding', 'contentEncoding'],
-  ] as const;
-  for (const [name, field] of fields) {
+  for (const [name, field] of TEXT_PROPERTY_HEADERS) {
     const value = header(name);
     if (value !== undefined) message[field] = value;
   }
@@ -417,20 +419,15 @@ function receive(core: HubCore, res: ServerResponse, deviceId: string, lockTimeo
     'iothub-ack': message.ack,
     'Content-Length': String(message.body.length),
   };
-  if (message.messageId !== undefined) headers['iothub-messageid'] = message.messageId;
-  if (message.correlationId !== undefined) headers['iothub-correlationid'] = message.correlationId;
-  if (message.userId !== undefined) headers['iothub-userid'] = message.userId;
+  for (const [name, field] of TEXT_PROPERTY_HEADERS) {
+    const value = message[field];
+    if (value !== undefined) headers[name] = value;
+  }
   if (message.expirySet) headers['iothub-expiry'] = new Date(message.expiryMs).toISOString();
   // Microsoft's C SDK reads a C2D message's content type and encoding from `ContentType` / `ContentEncoding`
   // (iothubtransporthttp.c, IOTHUB_CONTENT_TYPE_C2D; case-sensitive); the iothub- names are what devices send.
-  if (message.contentType !== undefined) {
-    headers['iothub-contenttype'] = message.contentType;
-    headers.ContentType = message.contentType;
-  }
-  if (message.contentEncoding !== undefined) {
-    headers['iothub-contentencoding'] = message.contentEncoding;
-    headers.ContentEncoding = message.contentEncoding;
-  }
+  if (message.contentType !== undefined) headers.ContentType = message.contentType;
+  if (message.contentEncoding !== undefined) headers.ContentEncoding = message.contentEncoding;
   const raw: string[] = [];
   for (const [name, value] of Object.entries(headers)) raw.push(name, value);
   for (const [name, value] of message.properties) raw.push(`iothub-app-${name}`, value);
