@@ -15,6 +15,7 @@ import { deferTraverse } from './defer-traverse.js';
  */
 export const SDK_MODULES = [
   'azure-iot-common',
+  'azure-iot-common > getos/os.json',
   'azure-iot-device',
   'azure-iot-device-mqtt',
   'azure-iot-device-amqp',
