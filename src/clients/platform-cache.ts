@@ -5,8 +5,8 @@
  * kept in `$XDG_CACHE_HOME/iot-c2d/platform.json` (`~/.cache` when XDG_CACHE_HOME is unset) with the facts it
  * was worked out from: the Node version, the architecture, the system's name and release (elsewhere than
  * Linux, the whole answer), and the size, time and inode of every file the lookup reads or runs on Linux
- * (getos's release files, os-release, `lsb_release` on the PATH). The kept answer is used only while those
- * facts are the same, so the SDK sends the very string it would have worked out itself.
+ * (getos's release files, os-release, the `lsb_release` the PATH leads to). The kept answer is used only
+ * while those facts are the same, so the SDK sends the very string it would have worked out itself.
  * Anything that goes wrong (no cache directory, a damaged file) only means asking the SDK.
  */
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -27,13 +27,18 @@ function defaultFile(): string {
 
 /** What the lookup's answer depends on, as one string: any change to it means asking the SDK again. */
 export function platformFacts(releaseFiles: readonly string[]): string {
-  const programs = (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'lsb_release'));
-  const files = [...releaseFiles, '/etc/os-release', '/usr/lib/os-release', ...programs];
-  const seen = files.map((file) => {
+  const stats = (file: string): [number, number, number] | undefined => {
     const stat = statSync(file, { throwIfNoEntry: false });
-    return stat ? [file, stat.mtimeMs, stat.size, stat.ino] : 0;
+    return stat?.isFile() ? [stat.mtimeMs, stat.size, stat.ino] : undefined;
+  };
+  const present = [...new Set([...releaseFiles, '/etc/os-release', '/usr/lib/os-release'])].flatMap((file) => {
+    const stat = stats(file);
+    return stat ? [[file, ...stat]] : [];
   });
-  return JSON.stringify([process.version, arch(), type(), release(), seen]);
+  // The `lsb_release` the shell runs: the first on the PATH, whichever directory (PATHs differ between shells).
+  let lsbRelease: [number, number, number] | undefined;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && (lsbRelease = stats(join(dir, 'lsb_release')))) break;
+  return JSON.stringify([process.version, arch(), type(), release(), present, lsbRelease ?? 0]);
 }
 
 /** The cache for the facts `releaseFiles` give (getos's list of release files). */

@@ -3,12 +3,12 @@
  * `lsb_release`): device-client.ts shares one answer, kept between runs while what it depends on is unchanged
  * (platform-cache.ts). It must be the SDK's own.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { platformCache } from '../../src/clients/platform-cache.js';
+import { platformCache, platformFacts } from '../../src/clients/platform-cache.js';
 
 const require = createRequire(import.meta.url);
 type PlatformString = (done: (platform: string) => void) => void;
@@ -47,6 +47,28 @@ it('a kept answer is used while the files it was worked out from are unchanged, 
   // Another distribution's release file appeared.
   writeFileSync(releaseFiles[1]!, 'Fedora\n');
   expect(platformCache(releaseFiles, cacheFile).known).toBeUndefined();
+});
+
+it('the facts name the lsb_release the PATH leads to, not the PATH itself', () => {
+  const path = process.env.PATH;
+  const dir = (name: string, program?: string): string => {
+    mkdirSync(join(home, name));
+    if (program !== undefined) writeFileSync(join(home, name, 'lsb_release'), program);
+    return join(home, name);
+  };
+  const [empty, debian, other] = [dir('empty'), dir('debian', '#!/bin/sh\n'), dir('other', '#!/bin/sh\necho other\n')];
+  try {
+    process.env.PATH = debian;
+    const facts = platformFacts(releaseFiles);
+    process.env.PATH = `${empty}:${debian}:${other}`;
+    expect(platformFacts(releaseFiles)).toBe(facts);
+    process.env.PATH = `${other}:${debian}`;
+    expect(platformFacts(releaseFiles)).not.toBe(facts);
+    process.env.PATH = empty;
+    expect(platformFacts(releaseFiles)).not.toBe(facts);
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 it('a damaged or unwritable cache only means asking the SDK', () => {
