@@ -107,6 +107,11 @@ function classify(err: unknown, context: ErrorContext): ClientError {
     if (context.x509) {
       return new ClientError('unauthorized', `The hub refused the certificate of ${who}${why}: check --cert/--key, and the device's registration (thumbprint, or a CA the hub trusts and CN = device id).`);
     }
+    // The key was good but its policy lacks the right (the local hub says which): another key will not help.
+    const right = /\b(?:does not grant|needs) (ServiceConnect|RegistryRead|RegistryWrite|DeviceConnect)\b/.exec(reason ?? '')?.[1];
+    if (right && context.keyName) {
+      return new ClientError('unauthorized', `Policy "${context.keyName}" does not have the ${right} permission this needs: use a policy that has it (iothubowner has every one) in the ${context.what}.`);
+    }
     return new ClientError('unauthorized', `The hub refused the key of ${who}${why}: check SharedAccessKey in the ${context.what}.`);
   }
   // After the refusals: the hub's reason for refusing a device certificate may well say "certificate".

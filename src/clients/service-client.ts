@@ -102,6 +102,11 @@ function trustedTransport(ca: string | undefined): new (config: unknown) => unkn
   };
 }
 
+/** An AMQP error (rhea's `{ condition, description }`) that refuses access. */
+function isUnauthorized(error: unknown): boolean {
+  return (error as { condition?: unknown } | undefined)?.condition === 'amqp:unauthorized-access';
+}
+
 export class ServiceClient implements ServiceSide {
   readonly hostName: string;
   private readonly cs: ServiceConnectionString;
@@ -110,6 +115,10 @@ export class ServiceClient implements ServiceSide {
   private readonly link = new LinkStateCell();
   private readonly feedbackLink = new LinkStateCell({ status: 'disconnected', reason: 'not started' });
   private feedbackListener: ((batch: FeedbackBatch) => void) | undefined;
+  /** Set when the hub refused this client for good (see `lost`): sends fail with it at once. */
+  private refusedWith: ClientError | undefined;
+  private refuse: (error: ClientError) => void = () => undefined;
+  private readonly refusal = new Promise<never>((_resolve, reject) => (this.refuse = reject));
   /** The send that attaches the SDK's C2D link, while it runs (see sdkSend). */
   private attaching: Promise<void> | undefined;
   private readonly reconnector = new Reconnector(this.link, () => this.connect().then(() => this.attachFeedback()));
@@ -120,10 +129,33 @@ export class ServiceClient implements ServiceSide {
     this.ca = caBundle(options.ca);
     this.client = SdkClientClass.fromConnectionString(options.connectionString, trustedTransport(this.ca) as never);
     this.client.setRetryPolicy(NO_RETRY as never);
-    this.client.on('disconnect', () => this.lost('the hub closed the connection'));
+    this.client.on('disconnect', (event?: unknown) => this.lost(event));
+    this.refusal.catch(() => undefined);
+    // A link the hub refuses (the feedback link of a policy without ServiceConnect) reaches the SDK's
+    // transport at once, as this event on its rhea container; the 'disconnect' it leads to can come ~45 s
+    // later when a send is attaching its link meanwhile (the transport waits in 'disconnecting').
+    const container = (this.client as unknown as { _transport?: { _amqp?: { _rheaContainer?: NodeJS.EventEmitter } } })._transport?._amqp?._rheaContainer;
+    container?.on('azure-iot-amqp-base:error-indicated', (reason: unknown) => {
+      if (isUnauthorized(reason)) this.lost({ reason });
+    });
   }
 
-  private lost(reason: string): void {
+  /** `event` is the SDK's `Disconnected` result: its `reason` is the AMQP error (condition, description), if any. */
+  private lost(event: unknown): void {
+    const cause = (event as { reason?: unknown } | undefined)?.reason;
+    if (this.refusedWith) return;
+    if (isUnauthorized(cause)) {
+      const error = this.explain(Object.assign(new Error('Disconnected'), { amqpError: cause }));
+      // Refused (a policy without the right to read feedback, a key revoked): every retry would be refused too,
+      // and a send under way would wait ~45 s for the SDK's disconnecting connection before failing.
+      this.refusedWith = error;
+      this.refuse(error);
+      this.reconnector.stop();
+      this.link.set({ status: 'disconnected', reason: error.message });
+      if (this.feedbackListener) this.feedbackLink.set({ status: 'disconnected', reason: error.message });
+      return;
+    }
+    const reason = 'the hub closed the connection';
     this.reconnector.lost(reason);
     if (this.feedbackListener) this.feedbackLink.set({ status: 'retrying', reason });
   }
@@ -176,7 +208,8 @@ export class ServiceClient implements ServiceSide {
     if (message.contentEncoding) sdkMessage.contentEncoding = message.contentEncoding as never;
     for (const [key, value] of message.properties) sdkMessage.properties.add(key, value);
     try {
-      await this.sdkSend(deviceId, sdkMessage);
+      if (this.refusedWith) throw this.refusedWith;
+      await Promise.race([this.sdkSend(deviceId, sdkMessage), this.refusal]);
     } catch (err) {
       throw this.explain(err, deviceId);
     }
@@ -218,7 +251,9 @@ export class ServiceClient implements ServiceSide {
     this.reconnector.stop();
     this.client.removeAllListeners('disconnect');
     try {
-      await this.client.close();
+      // After a refusal the SDK's transport waits ~45 s in 'disconnecting' before a close can finish.
+      if (this.refusedWith) void this.client.close().catch(() => undefined);
+      else await this.client.close();
     } catch {
       // Closing a connection that is already gone is not an error worth showing.
     }

@@ -43,6 +43,25 @@ describe('send --wait', () => {
   });
 });
 
+describe('a policy without ServiceConnect', () => {
+  const asPolicy = (policy: string): string[] => ['--hub', hub.serviceConnectionString(policy), '--ca', hub.caPath];
+  const sentence = (policy: string): string =>
+    `iot-c2d: Policy "${policy}" does not have the ServiceConnect permission this needs: use a policy that has it (iothubowner has every one) in the service connection string.\n`;
+
+  it('feedback exits 1 naming the permission (it retried for ever: "feedback link lost, retrying: the hub closed the connection")', async () => {
+    const result = await execCli(['feedback', '--timeout', '20', ...asPolicy('registryRead')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`iot-c2d: reading feedback from localhost:${hub.port} (Ctrl+C to stop).\n${sentence('registryRead')}`);
+  });
+
+  it('send --wait exits 1 with that one line, at once (it waited ~45 s, then added a line about the connection not closing)', async () => {
+    const result = await execCli(['send', 'never', 'x', '--wait', '--timeout', '20', ...asPolicy('device')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(sentence('device'));
+  });
+});
+
 describe('send: usage errors exit 2 with one line', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['--prop without =', ['--prop', 'novalue'], /^iot-c2d: --prop "novalue" is not key=value: write it like --prop Property=PropMsg_0\.\n$/],

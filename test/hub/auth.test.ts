@@ -13,7 +13,7 @@ import { createSasToken } from '../../src/core/sas.js';
 import { openRegistry } from '../helpers/clients.js';
 import { rawAmqp } from '../helpers/amqp.js';
 import { startTestHub } from '../helpers/hub.js';
-import { rejectionOf } from '../helpers/wait.js';
+import { rejectionOf, waitFor } from '../helpers/wait.js';
 import type { TestHub } from '../helpers/hub.js';
 
 const require = createRequire(import.meta.url);
@@ -81,6 +81,32 @@ describe('refused credentials', () => {
     const err = await rejectionOf<ClientError>(registry.create('not-allowed'));
     expect(err.kind).toBe('unauthorized');
     expect((err.cause as Error).name).toBe('UnauthorizedError');
+  });
+});
+
+describe('a service policy without the right a link needs', () => {
+  const noServiceConnect = /^Policy "registryRead" does not have the ServiceConnect permission this needs: use a policy that has it \(iothubowner has every one\) in the service connection string\.$/;
+
+  it('reading feedback: refused for good, with the permission named (it retried forever, "the hub closed the connection")', async () => {
+    const service = await ServiceClient.open({ connectionString: hub.serviceConnectionString('registryRead'), ca: hub.caPem });
+    const states: string[] = [];
+    service.onFeedbackState((state) => states.push(state.status));
+    await service.startFeedback(() => undefined);
+    const refused = await waitFor(() => (service.feedbackState().status === 'disconnected' ? service.feedbackState() : undefined));
+    expect(refused.reason).toMatch(noServiceConnect);
+    expect(service.state()).toEqual({ status: 'disconnected', reason: refused.reason });
+    expect(states).not.toContain('retrying');
+    expect(hub.logs.some((l) => l.includes('link /messages/serviceBound/feedback refused: The token of policy registryRead does not grant ServiceConnect: use a policy that has ServiceConnect.'))).toBe(true);
+    await service.close();
+  });
+
+  it('a send while the refused feedback link closes fails at once with that sentence (it waited ~45 s for the SDK)', async () => {
+    const service = await ServiceClient.open({ connectionString: hub.serviceConnectionString('registryRead'), ca: hub.caPem });
+    await service.startFeedback(() => undefined);
+    const err = await rejectionOf<ClientError>(service.send('dev1', { payload: Buffer.from('x'), properties: [], ack: 'full' }));
+    expect(err.kind).toBe('unauthorized');
+    expect(err.message).toMatch(noServiceConnect);
+    await service.close();
   });
 });
 

@@ -56,8 +56,11 @@ export const feedbackCommand: CommandModule<object, FeedbackArgs> = {
     let matched: FeedbackRecord | undefined;
     let printed = 0;
     let wasRetrying = false;
+    // Refused for good (a policy without ServiceConnect): nothing will come, so say why and stop.
+    const refused = latch<string>();
     service.onFeedbackState((state) => {
-      if (state.status === 'retrying') {
+      if (state.status === 'disconnected' && state.reason !== 'closed') refused.resolve(state.reason ?? 'the feedback link was closed');
+      else if (state.status === 'retrying') {
         wasRetrying = true;
         note(`feedback link lost, retrying: ${state.reason ?? 'no reason given'}`);
       } else if (state.status === 'connected' && wasRetrying) {
@@ -83,8 +86,10 @@ export const feedbackCommand: CommandModule<object, FeedbackArgs> = {
       });
       const filters = [deviceId !== undefined ? `device ${deviceId}` : '', messageId !== undefined ? `message ${messageId}` : ''].filter(Boolean).join(', ');
       note(`reading feedback${filters ? ` for ${filters}` : ''} from ${hub.parsed.hostName} (Ctrl+C to stop).`);
-      const ended = await Promise.race([found.promise, deadline.done.then(() => 'timeout' as const), interrupt.signal]);
-      if (ended === 'SIGINT' || ended === 'SIGTERM') {
+      const ended = await Promise.race([found.promise, deadline.done.then(() => 'timeout' as const), interrupt.signal, refused.promise.then((reason) => ({ refused: reason }))]);
+      if (typeof ended === 'object' && 'refused' in ended) {
+        fail(ended.refused, EXIT.failure);
+      } else if (ended === 'SIGINT' || ended === 'SIGTERM') {
         note(`stopped: ${printed} record(s) printed.`);
         process.exitCode = exitCodeFor(ended);
       } else if (ended === 'timeout') {

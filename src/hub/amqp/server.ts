@@ -18,6 +18,7 @@ import type { Connection, ConnectionOptions, Delivery, EventContext, Message, Re
 import rhea from 'rhea';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
+import type { Grant } from '../core/auth.js';
 import type { HubCore } from '../core/hub-core.js';
 import { peerCertificateOf } from '../device-certificates.js';
 import { CBS_ADDRESS, ConnectionGrants } from './cbs.js';
@@ -107,9 +108,7 @@ export function createAmqpServer(core: HubCore): AmqpServer {
     if (!route.authorized(state.grants.values(), Date.now())) {
       // An X.509 device: no token, its certificate authorises links for the device the address names.
       const peer = route.deviceId === undefined ? undefined : peerCertificateOf(state.tlsSocket);
-      if (!peer || route.deviceId === undefined) {
-        return refuse(link, 'amqp:unauthorized-access', `No token on this connection grants ${route.needs}: put one on $cbs first.`);
-      }
+      if (!peer || route.deviceId === undefined) return refuse(link, 'amqp:unauthorized-access', missingRight(state.grants.values(), route.needs, route.deviceId));
       const result = core.authenticate({ deviceId: route.deviceId, certificate: peer });
       if (!result.ok) return refuse(link, 'amqp:unauthorized-access', result.reason);
       state.grants.admit(result.grant);
@@ -194,6 +193,19 @@ export function createAmqpServer(core: HubCore): AmqpServer {
       });
     },
   };
+}
+
+/**
+ * Why a link that needs `needs` was refused, naming the fix: no token yet, or tokens (a policy without the
+ * right, another device's) that do not grant it.
+ */
+function missingRight(grants: Iterable<Grant>, needs: string, deviceId: string | undefined): string {
+  const nowMs = Date.now();
+  const held = [...new Set([...grants].filter((g) => g.expiresAtMs > nowMs).map((g) => g.principal))];
+  if (held.length === 0) return `No token on this connection grants ${needs}: put one on $cbs first.`;
+  const whose = held.map((p) => (p.includes(':') ? p.replace(':', ' ') : `policy ${p}`)).join(', ');
+  if (deviceId === undefined) return `The token of ${whose} does not grant ${needs}: use a policy that has ${needs}.`;
+  return `The token of ${whose} does not grant ${needs} for device '${deviceId}': use that device's token or a policy that has ${needs}.`;
 }
 
 function remoteOf(socket: Duplex): string | undefined {
