@@ -10,7 +10,8 @@
  * publish path would copy the packet twice, defer it by a promise and a setImmediate (so that the message's
  * SQLite commit went out before it), and write it in six pieces. aedes still parses everything the device
  * sends: its PUBACKs reach the hub through the persistence's `outgoingClearMessageId`, replaced by a tracker
- * that maps each packet id to the message's lock, and aedes forwards nothing.
+ * that maps each packet id to the message's lock, and aedes forwards nothing. A chunk of whole PUBACKs and
+ * nothing else is taken to the tracker ahead of aedes's parser (puback-reader.ts).
  *
  * A session with CleanSession 0 keeps its C2D subscription across connections and hub restarts, as on IoT
  * Hub: the core stores it, and aedes's (memory) persistence is given it again at start, so such a device
@@ -28,6 +29,7 @@ import type { C2dConsumer, HubCore } from '../core/hub-core.js';
 import type { LockedMessage } from '../core/model.js';
 import { peerCertificateOf } from '../device-certificates.js';
 import { publishPacket } from './publish-packet.js';
+import { readPubacksFirst } from './puback-reader.js';
 import { TWIN_AND_METHOD_SUBSCRIPTIONS, c2dSubscription, c2dTopic, deviceFromUsername, isTelemetryTopic, twinOrMethodReply } from './topics.js';
 
 /** PUBLISHes in flight to one device before waiting for PUBACKs. */
@@ -203,11 +205,20 @@ export async function createMqttServer(core: HubCore): Promise<MqttServer> {
     authorizeForward: () => null,
   });
 
+  /** Clients whose PUBACKs are read ahead of aedes's parser (puback-reader.ts). */
+  const readingPubacks = new WeakSet<Client>();
   const startDelivery = (client: Client, qos: 0 | 1): void => {
     const session = sessions.get(client);
     if (!session || session.delivery) return;
     session.delivery = new MqttDelivery(core, client, session.deviceId, qos);
     session.detach = core.attachConsumer(session.deviceId, session.delivery);
+    if (readingPubacks.has(client)) return;
+    readingPubacks.add(client);
+    readPubacksFirst(client, (packetId) => {
+      const delivery = sessions.get(client)?.delivery;
+      delivery?.acked(packetId);
+      return delivery !== undefined;
+    });
   };
 
   const stopDelivery = (session: Session): void => {
