@@ -54,6 +54,18 @@ function keepHttpSystemHeaders(http: HttpBase): void {
   };
 }
 
+/**
+ * The SDK's `setOptions` first takes `ca` for a file name and tries to read it (`internal_client.js`): here
+ * `ca` is always the PEM text itself (~200 KB with Node's roots), so that is a failed `open` in the thread
+ * pool and a turn of the event loop before the options reach the transport, during which the TUI draws a
+ * frame while the device's CONNECT waits. The text goes straight to the step `setOptions` takes next with a
+ * PEM that is no file (`_invokeSetOptions`, docs/sdk-notes.md).
+ */
+function setOptionsNow(client: SdkDeviceClient, options: Record<string, unknown>): Promise<void> {
+  const internal = client as unknown as { _invokeSetOptions(options: unknown, done: (err?: Error) => void): void };
+  return new Promise((resolve, reject) => internal._invokeSetOptions(options, (err) => (err ? reject(err) : resolve())));
+}
+
 /** Transport constructors, loaded on demand (each pulls in its protocol stack). */
 function transportCtor(transport: DeviceTransport): unknown {
   if (transport === 'mqtt' || transport === 'mqtt-ws') mqttNumbersUncached();
@@ -414,7 +426,7 @@ export class DeviceClient implements DeviceSide {
           receivePolicy: { interval: this.options.httpPollSeconds ?? 1, drain: true },
         };
       }
-      await this.client.setOptions(options as never);
+      await setOptionsNow(this.client, options);
       await this.client.open();
       this.client.removeListener('message', this.onSdkMessage);
       const subscribed = this.nextEnableC2D();
