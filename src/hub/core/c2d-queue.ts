@@ -133,7 +133,9 @@ export class C2dQueues {
       );
     }
     const expiryMs = Math.min(input.expiryMs ?? nowMs + this.options.defaultTtlMs, nowMs + LIMITS.maxTtlMs);
-    const fields: Omit<QueuedMessage, 'seq' | 'deliveryCount'> = {
+    // Built as one literal, then completed (no spread: V8 defines the properties after a spread on a slow path).
+    const message: QueuedMessage = {
+      seq: 0,
       deviceId: input.deviceId,
       ack: ack as AckMode,
       expiryMs,
@@ -141,14 +143,15 @@ export class C2dQueues {
       enqueuedMs: nowMs,
       properties: input.properties,
       body: input.body,
+      deliveryCount: 0,
     };
-    if (input.messageId !== undefined) fields.messageId = input.messageId;
-    if (input.correlationId !== undefined) fields.correlationId = input.correlationId;
-    if (input.userId !== undefined) fields.userId = input.userId;
-    if (input.contentType !== undefined) fields.contentType = input.contentType;
-    if (input.contentEncoding !== undefined) fields.contentEncoding = input.contentEncoding;
-    const message: QueuedMessage = { ...fields, seq: this.store.insertMessage(fields), deliveryCount: 0 };
-    const entry: Entry = { message, ...(input.origin === undefined ? {} : { origin: input.origin }) };
+    if (input.messageId !== undefined) message.messageId = input.messageId;
+    if (input.correlationId !== undefined) message.correlationId = input.correlationId;
+    if (input.userId !== undefined) message.userId = input.userId;
+    if (input.contentType !== undefined) message.contentType = input.contentType;
+    if (input.contentEncoding !== undefined) message.contentEncoding = input.contentEncoding;
+    message.seq = this.store.insertMessage(message);
+    const entry: Entry = input.origin === undefined ? { message } : { message, origin: input.origin };
     queue.entries.push(entry);
     this.store.afterCommit((err) => {
       if (!err) return stored();

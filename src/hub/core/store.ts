@@ -314,12 +314,14 @@ export class HubStore {
     }));
   }
 
-  /** Queues a new message and returns its sequence number. */
-  insertMessage(message: Omit<QueuedMessage, 'seq' | 'deliveryCount'>): number {
-    const { deviceId, body, ...doc } = message;
+  /** Queues a new message and returns its sequence number (its `seq` and `deliveryCount` are not read). */
+  insertMessage(message: Omit<QueuedMessage, 'seq' | 'deliveryCount'> & Partial<Pick<QueuedMessage, 'seq' | 'deliveryCount'>>): number {
     const seq = this.nextSeq++;
     // Encoded when committed, after the message has gone out to a connected device.
-    this.queue(() => this.stmt.insertMessage.run(seq, deviceId, JSON.stringify(doc satisfies MessageDoc), body), true);
+    this.queue(() => {
+      const { deviceId, body, seq: _seq, deliveryCount: _count, ...doc } = message;
+      this.stmt.insertMessage.run(seq, deviceId, JSON.stringify(doc satisfies MessageDoc), body);
+    }, true);
     return seq;
   }
 

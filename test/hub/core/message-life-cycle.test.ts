@@ -235,4 +235,28 @@ describe('HubCore message life cycle', () => {
     expect(reopened.queueDepth('d1')).toBe(1);
     expect(reopened.receive('d1')?.message.messageId).toBe('r1');
   });
+
+  it('a message keeps every field across a restart (its stored document is written at the commit), its delivery count too', () => {
+    send('all', 'negative', {
+      correlationId: 'c1',
+      userId: 'u1',
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      expiryMs: clock.now() + 5_000,
+      properties: [['k', 'v'], ['k2', 'v2']],
+      body: Buffer.from('{"a":1}'),
+    });
+    send('plain', 'none');
+    const first = core.receive('d1') as LockedMessage;
+    expect(core.settle('d1', first.lockToken, 'abandon')).toBe(true);
+    clock.flush();
+    const before = [core.receive('d1')?.message, core.receive('d1')?.message];
+    expect(before.map((m) => m?.messageId)).toEqual(['all', 'plain']);
+    const reopened = open();
+    const after = [reopened.receive('d1')?.message, reopened.receive('d1')?.message];
+    expect(after).toEqual(before);
+    expect(after[0]).toMatchObject({ messageId: 'all', deliveryCount: 1, expirySet: true, ack: 'negative' });
+    expect(after[1]).toMatchObject({ messageId: 'plain', deliveryCount: 0, expirySet: false, ack: 'none' });
+    expect(Object.keys(after[1] as object)).not.toContain('correlationId');
+  });
 });
