@@ -170,6 +170,8 @@ export class DeviceClient implements DeviceSide {
   /** HTTP: GETs of the device-bound queue under way, and abandons of messages that came after the stop. */
   private httpReceives = 0;
   private readonly httpWaiters: Array<() => void> = [];
+  /** Told of the next HTTP poll's answer (its error, if refused): see reconnect. */
+  private httpPolled: ((err: unknown, response: unknown) => void) | undefined;
   private readonly returning = new Set<Promise<unknown>>();
   private readonly reconnector = new Reconnector(this.link, () => this.reconnect());
 
@@ -301,6 +303,9 @@ export class DeviceClient implements DeviceSide {
       this.httpReceives += 1;
       return build(method, path, ...rest.slice(0, -1), (...results: unknown[]) => {
         this.httpReceives -= 1;
+        const polled = this.httpPolled;
+        this.httpPolled = undefined;
+        polled?.(results[0], results[2]);
         try {
           (done as (...r: unknown[]) => void)(...results);
         } finally {
@@ -575,5 +580,24 @@ export class DeviceClient implements DeviceSide {
     this.client.removeListener('message', this.onSdkMessage);
     await this.client.close().catch(() => undefined);
     await this.connect();
+    // HTTP has no connection to open: only an answered poll shows that the hub takes the device again (a
+    // deleted or disabled device's, or a wrong key's, polls are refused), so wait for the next one.
+    if (this.transport !== 'http') return;
+    try {
+      await this.nextHttpPoll();
+    } catch (err) {
+      // Refused: stop polling until the next attempt (the SDK would poll on every second meanwhile).
+      this.client.removeListener('message', this.onSdkMessage);
+      await this.client.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Resolves when the HTTP transport's next poll of the device-bound queue is answered; rejects if refused. */
+  private nextHttpPoll(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      // azure-iot-http-base answers a refusal with an Error named by the status text; the status is on the response.
+      this.httpPolled = (err, response) => (err ? reject(this.explain(Object.assign(new Error((err as Error).message), { response }))) : resolve());
+    });
   }
 }

@@ -47,6 +47,21 @@ it.each<DeviceTransport>(['mqtt', 'amqp', 'amqp-ws'])('a device over %s that is 
   await hub.stop();
 });
 
+it('a device over http that is deleted stays "retrying" (it said "connected again" after each attempt, until its first poll was refused)', async () => {
+  const refusedPolls: string[] = [];
+  const hub = await startHub({ stateDir, port: 0, log: (line) => /GET \/devices\/doomed-http\/messages\/devicebound refused/.test(line) && refusedPolls.push(line) });
+  const { device } = await openDevice(hub, 'doomed-http', { transport: 'http' });
+  const states = new Collector<LinkState>();
+  device.onState(states.push);
+  await openRegistry(hub).delete('doomed-http');
+  await states.waitForMatch((s) => s.status === 'retrying' && /refused the key of device 'doomed-http'/.test(s.reason ?? ''));
+  // The polls left until the first attempt (after 0.25 s), then the attempts (after 1, 2, 5 s), each refused.
+  await waitFor(() => refusedPolls.length >= 7, 20_000, 'attempts refused');
+  expect(states.items.map((s) => s.status)).not.toContain('connected');
+  await device.close();
+  await hub.stop();
+});
+
 it.each<DeviceTransport>(['mqtt', 'amqp'])('the service and a %s device that lost their connections once notice the second loss too', async (transport) => {
   let hub = await startHub({ stateDir, port: 0 });
   const port = hub.port;
