@@ -36,3 +36,19 @@ it('the help overlay keeps its title and scrolls in 40×12', async () => {
   expect(rows[0]).toMatch(/^Keys \(esc or \? closes/);
   expect(rows.at(-1)).toMatch(/^↓ \d+ more lines \(↑↓ scroll\)$/);
 });
+
+it('a narrow terminal still shows the state of every link and the queue, in fewer words', async () => {
+  app = await startApp(fakes().connector, { size: { columns: 40, rows: 12 } });
+  const screen = await app.screen('svc ● connected');
+  const [hubLine, deviceLine] = screen.split('\n');
+  expect(hubLine).toMatch(/^svc ● connected {2}fb ● connected {2}\S/);
+  expect(deviceLine).toMatch(/^dev ● connected {2}queue 0\/50 {2}\S/);
+  for (const line of screen.split('\n')) expect(line.length).toBeLessThanOrEqual(40);
+});
+
+it('a terminal wide enough keeps the header in full words', async () => {
+  app = await startApp(fakes().connector, { size: { columns: 100, rows: 24 } });
+  const [hubLine, deviceLine] = (await app.screen('service ● connected')).split('\n');
+  expect(hubLine).toMatch(/^iot-c2d hub .* {2}service ● connected {2}feedback ● connected$/);
+  expect(deviceLine).toMatch(/^device \S+ mqtt ● connected {2}queue 0\/50 {2}settle auto-complete$/);
+});
