@@ -203,14 +203,15 @@ describe('iot-c2d tui acts on the message the user sees', () => {
       const app = embedded({ cols, rows });
       const top = (screen: string): void => {
         const lines = screen.split('\n');
-        expect(lines[0]).toMatch(/^iot-c2d hub local/);
-        expect(lines[1]).toMatch(/^device demo-device/);
+        // In full words, or at 60 columns in fewer (header.tsx), every state shown either way.
+        expect(lines[0]).toMatch(cols >= 80 ? /^iot-c2d hub local/ : /^svc ● \w+ {2}fb ● \w+ {2}hub local/);
+        expect(lines[1]).toMatch(cols >= 80 ? /^device demo-device/ : /^device ● \w+ {2}queue \S+ {2}demo-device/);
         expect(lines[2]).toMatch(/^ 1 Device/);
         expect(lines).toHaveLength(rows);
       };
       try {
-        await app.waitFor(/device demo-device mqtt ● connected/, 30_000);
-        await app.waitFor(/service ● connected/, 30_000);
+        await app.waitFor(cols >= 80 ? /device demo-device mqtt ● connected/ : /device ● connected {2}queue \S+ {2}demo-device mqtt/, 30_000);
+        await app.waitFor(cols >= 80 ? /service ● connected/ : /svc ● connected/, 30_000);
         const payload = `thumbs 👍🏽 up, 漢字, cafe\u0301, ${'long text '.repeat(12)}`;
         const id = await send(app, payload);
         top(app.screen());

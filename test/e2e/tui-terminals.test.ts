@@ -56,7 +56,8 @@ function whole(app: PtyApp): boolean {
   const buffer = app.term.buffer.active;
   for (let i = 0; i < app.term.rows; i++) if (buffer.getLine(buffer.viewportY + i)?.isWrapped) return false;
   const lines = app.screen().split('\n');
-  return /^iot-c2d hub /.test(lines[0] ?? '') && /^\? help/.test(lines.at(-1) ?? '');
+  // The header, in full words or, narrow, in fewer (header.tsx).
+  return /^(iot-c2d hub |svc ● )/.test(lines[0] ?? '') && /^\? help/.test(lines.at(-1) ?? '');
 }
 
 /** From any pane or field: the Send form, with the focus on `label`'s field. */

@@ -42,7 +42,7 @@ it('a narrow terminal still shows the state of every link and the queue, in fewe
   const screen = await app.screen('svc ● connected');
   const [hubLine, deviceLine] = screen.split('\n');
   expect(hubLine).toMatch(/^svc ● connected {2}fb ● connected {2}\S/);
-  expect(deviceLine).toMatch(/^dev ● connected {2}queue 0\/50 {2}\S/);
+  expect(deviceLine).toMatch(/^device ● connected {2}queue 0\/50 {2}\S/);
   for (const line of screen.split('\n')) expect(line.length).toBeLessThanOrEqual(40);
 });
 

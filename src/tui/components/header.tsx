@@ -1,8 +1,8 @@
 /**
- * Two lines: the hub, the service side and the feedback receiver; the device, its transport and queue. A line
- * that does not fit the terminal says it in fewer words, states first (their reasons left to the status line
- * and the connection overlay), so that a narrow terminal still shows every link's state and the queue:
- * `svc ● connected  fb ● connected  local localhost:8883`, `dev ● connected  queue 0/50  demo-device mqtt auto`.
+ * Two lines: the hub, the service side and the feedback receiver; the device, its transport and queue. In a
+ * terminal too narrow for a line's words and status words, it says it in fewer words, states first (their
+ * reasons left to the status line), so that every link's state and the queue still show:
+ * `svc ● connected  fb ● connected  hub local localhost:8883`, `device ● connected  queue 0/50  demo-device mqtt auto`.
  */
 import { Box, Text } from 'ink';
 import type { LinkState } from '../../clients/types.js';
@@ -27,12 +27,13 @@ export function Header({ state, width }: { state: State; width: number }): React
   const queueColor = depth === undefined ? 'gray' : depth >= LIMITS.queueDepth ? 'red' : depth >= LIMITS.queueDepth * 0.8 ? 'yellow' : 'green';
   const queueText = depth === undefined ? 'queue ?' : depth >= LIMITS.queueDepth ? `queue ${depth}/${LIMITS.queueDepth} FULL` : depth >= LIMITS.queueDepth * 0.8 ? `queue ${depth}/${LIMITS.queueDepth} nearly full` : `queue ${depth}/${LIMITS.queueDepth}`;
   const hub = displayText(state.hubLabel);
-  const service = linkText(state.service.link);
-  const feedback = linkText(state.service.feedbackLink);
   const deviceId = d.id === undefined ? '(none)' : displayText(d.id);
   const settle = d.settleMode === 'auto' ? 'auto-complete' : 'manual';
-  const hubFits = displayWidth(`iot-c2d hub ${hub}  service ● ${service}  feedback ● ${feedback}`) <= width;
-  const deviceFits = displayWidth(`device ${deviceId} ${d.transport} ● ${linkText(d.link)}  ${queueText}  settle ${settle}`) <= width;
+  // In full words when they fit with each state's status word (a reason after it may still be cut), and a hub
+  // label of up to 24 columns: a longer label (a joined hub's story) is cut where it would be before.
+  const shortHub = [...hub].slice(0, 24).join('');
+  const hubFits = displayWidth(`iot-c2d hub ${shortHub}  service ● ${state.service.link.status}  feedback ● ${state.service.feedbackLink.status}`) <= width;
+  const deviceFits = displayWidth(`device ${deviceId} ${d.transport} ● ${d.link.status}  ${queueText}  settle ${settle}`) <= width;
   return (
     <Box flexDirection="column" width={width}>
       {hubFits ? (
@@ -52,7 +53,7 @@ export function Header({ state, width }: { state: State; width: number }): React
           {'  '}
           <Link label="fb" state={state.service.feedbackLink} brief />
           {'  '}
-          <Text bold>{hub}</Text>
+          hub <Text bold>{hub}</Text>
         </Text>
       )}
       {deviceFits ? (
@@ -64,7 +65,7 @@ export function Header({ state, width }: { state: State; width: number }): React
         </Text>
       ) : (
         <Text wrap="truncate-end">
-          <Link label="dev" state={d.link} brief />
+          <Link label="device" state={d.link} brief />
           {'  '}
           <Text color={queueColor}>{queueText}</Text>
           {'  '}
