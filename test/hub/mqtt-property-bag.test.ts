@@ -76,6 +76,23 @@ it('puts iothub-ack in the bag only when the sender asked for feedback; system p
   }
 });
 
+it('a message whose properties need a topic longer than MQTT allows is rejected for an MQTT device, which keeps receiving the next', async () => {
+  // 30,000 "#" (a character IoT Hub allows in a value) are 90,000 bytes percent-encoded: past MQTT's 65,535.
+  const { client, topics } = await subscribe('bag-dev');
+  const { service, feedback } = await openService(hub);
+  try {
+    await service.send('bag-dev', { payload: Buffer.from('long'), properties: [['k', '#'.repeat(30_000)]], ack: 'full', messageId: 'too-long-for-mqtt' });
+    await service.send('bag-dev', { payload: Buffer.from('next'), properties: [['k', 'v']], ack: 'full', messageId: 'after-long' });
+    expect(bag((await topics.waitForMatch((t) => t.includes('after-long'))) as string)).toContainEqual(['$.mid', 'after-long']);
+    expect((await feedback.waitForMatch((r) => r.originalMessageId === 'too-long-for-mqtt', 15_000)).statusCode).toBe('Rejected');
+    expect(topics.items.some((t) => t.includes('too-long-for-mqtt'))).toBe(false);
+    expect(hub.logs.join('\n')).toMatch(/"too-long-for-mqtt" for "bag-dev" needs a \d+-byte topic, more than MQTT's 65535: rejected/);
+  } finally {
+    await client.endAsync();
+    await service.close();
+  }
+});
+
 it('refuses a C2D message with a $.-prefixed custom property, and the sender sees why; the SDK’s own iothub-ack is accepted', async () => {
   // The wrapper refuses the name before sending; a raw AMQP sender shows what the hub itself answers.
   const { service } = await openService(hub);

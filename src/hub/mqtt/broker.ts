@@ -34,6 +34,8 @@ import { TWIN_AND_METHOD_SUBSCRIPTIONS, c2dSubscription, c2dTopic, deviceFromUse
 
 /** PUBLISHes in flight to one device before waiting for PUBACKs. */
 const MAX_IN_FLIGHT = 64;
+/** The longest topic an MQTT packet can carry (its length is two bytes). */
+const MAX_TOPIC_BYTES = 65_535;
 
 interface Session {
   deviceId: string;
@@ -73,16 +75,25 @@ class MqttDelivery implements C2dConsumer {
     const conn = this.client.conn;
     // Gone: the lock is released when aedes reports the disconnection (stopDelivery).
     if (conn.destroyed || conn.writableEnded) return;
+    const topic = c2dTopic(message);
+    const topicBytes = Buffer.byteLength(topic);
+    if (topicBytes > MAX_TOPIC_BYTES) {
+      // MQTT writes a topic's length in two bytes: a longer one would be a broken packet, the device's client
+      // would drop the connection and get the same message again on every reconnection. It is rejected.
+      this.core.log(`mqtt: message "${message.messageId ?? '(no id)'}" for "${this.deviceId}" needs a ${topicBytes}-byte topic, more than MQTT's ${MAX_TOPIC_BYTES}: rejected (its properties, percent-encoded, are too long for MQTT; AMQP and HTTPS devices can receive it)`);
+      this.core.settle(this.deviceId, lockToken, 'reject');
+      return;
+    }
     if (this.qos === 0) {
       // No PUBACK at QoS 0: the message is complete once written.
-      conn.write(publishPacket(c2dTopic(message), message.body, 0, 0), (err?: Error | null) => {
+      conn.write(publishPacket(topic, message.body, 0, 0), (err?: Error | null) => {
         if (!err) this.core.settle(this.deviceId, lockToken, 'complete');
       });
       return;
     }
     const packetId = this.nextPacketId();
     this.inFlight.set(packetId, lockToken);
-    conn.write(publishPacket(c2dTopic(message), message.body, 1, packetId));
+    conn.write(publishPacket(topic, message.body, 1, packetId));
   }
 
   /** PUBACK: over MQTT, delivered means completed. */
