@@ -30,10 +30,12 @@ export function Header({ state, width }: { state: State; width: number }): React
   const deviceId = d.id === undefined ? '(none)' : displayText(d.id);
   const settle = d.settleMode === 'auto' ? 'auto-complete' : 'manual';
   // In full words when they fit with each state's status word (a reason after it may still be cut), and a hub
-  // label of up to 24 columns: a longer label (a joined hub's story) is cut where it would be before.
+  // label of up to 24 columns: a longer label (a joined hub's story) is cut where it would be before. Measured
+  // with "*" for "●" (both one column): ASCII text is measured without the segmenter, which loads ICU, and the
+  // first frame is drawn without ICU (bench/README.md).
   const shortHub = [...hub].slice(0, 24).join('');
-  const hubFits = displayWidth(`iot-c2d hub ${shortHub}  service ● ${state.service.link.status}  feedback ● ${state.service.feedbackLink.status}`) <= width;
-  const deviceFits = displayWidth(`device ${deviceId} ${d.transport} ● ${d.link.status}  ${queueText}  settle ${settle}`) <= width;
+  const hubFits = displayWidth(`iot-c2d hub ${shortHub}  service * ${state.service.link.status}  feedback * ${state.service.feedbackLink.status}`) <= width;
+  const deviceFits = displayWidth(`device ${deviceId} ${d.transport} * ${d.link.status}  ${queueText}  settle ${settle}`) <= width;
   return (
     <Box flexDirection="column" width={width}>
       {hubFits ? (
