@@ -107,6 +107,13 @@ function classify(err: unknown, context: ErrorContext): ClientError {
     if (context.x509) {
       return new ClientError('unauthorized', `The hub refused the certificate of ${who}${why}: check --cert/--key, and the device's registration (thumbprint, or a CA the hub trusts and CN = device id).`);
     }
+    // The key may well be right: the device is gone or switched off (the hub says so over AMQP and HTTP).
+    if (/is not registered on this hub/.test(reason ?? '')) {
+      return new ClientError('unauthorized', `${capitalise(device)} is not registered on this hub (deleted?): create it (iot-c2d device create ${context.deviceId ?? '<id>'}) or check the id.`);
+    }
+    if (/ is disabled\b/.test(reason ?? '')) {
+      return new ClientError('unauthorized', `${capitalise(device)} is disabled on this hub: set its status to enabled in the registry (az iot hub device-identity update --set status=enabled).`);
+    }
     // The key was good but its policy lacks the right (the local hub says which): another key will not help.
     const right = /\b(?:does not grant|needs) (ServiceConnect|RegistryRead|RegistryWrite|DeviceConnect)\b/.exec(reason ?? '')?.[1];
     if (right && context.keyName) {

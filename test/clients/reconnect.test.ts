@@ -9,6 +9,7 @@ import type { DeviceTransport } from '../../src/core/types.js';
 import { startHub } from '../../src/hub/index.js';
 import { message, openDevice, openRegistry, openService } from '../helpers/clients.js';
 import { tempStateDir } from '../helpers/hub.js';
+import { sdkRegistry } from '../helpers/sdk-registry.js';
 import { Collector, waitFor } from '../helpers/wait.js';
 
 const stateDir = tempStateDir();
@@ -42,7 +43,21 @@ it.each<DeviceTransport>(['mqtt', 'amqp', 'amqp-ws'])('a device over %s that is 
   const hub = await startHub({ stateDir, port: 0 });
   const { device } = await openDevice(hub, `doomed-${transport}`, { transport });
   await openRegistry(hub).delete(`doomed-${transport}`);
-  await waitFor(() => device.state().status === 'retrying' && /refused the key of device 'doomed-/.test(device.state().reason ?? ''), 10_000, 'the reason');
+  // MQTT's CONNACK carries no reason (the hub's log has it); AMQP's refusal does.
+  const why = transport === 'mqtt' ? /refused the key of device 'doomed-mqtt'/ : new RegExp(`^Device 'doomed-${transport}' is not registered on this hub \\(deleted\\?\\): create it \\(iot-c2d device create doomed-${transport}\\) or check the id\\.$`);
+  await waitFor(() => device.state().status === 'retrying' && why.test(device.state().reason ?? ''), 10_000, 'the reason');
+  await device.close();
+  await hub.stop();
+});
+
+it.each<DeviceTransport>(['amqp'])('a device over %s that is disabled is told so, not to check its key', async (transport) => {
+  const hub = await startHub({ stateDir, port: 0 });
+  const { device } = await openDevice(hub, `off-${transport}`, { transport });
+  const registry = sdkRegistry(hub);
+  const twin = (await registry.get(`off-${transport}`)).responseBody;
+  await registry.update({ ...twin, status: 'disabled' } as never);
+  const why = `Device 'off-${transport}' is disabled on this hub: set its status to enabled in the registry (az iot hub device-identity update --set status=enabled).`;
+  await waitFor(() => device.state().status === 'retrying' && device.state().reason === why, 15_000, `the reason (${device.state().reason ?? ''})`);
   await device.close();
   await hub.stop();
 });
