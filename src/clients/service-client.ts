@@ -282,7 +282,6 @@ export class ServiceClient implements ServiceSide {
     try {
       const { result: receiver } = (await this.client.getFeedbackReceiver()) as unknown as { result: import('azure-iothub/dist/common-core/receiver.js').Receiver };
       receiver.removeAllListeners('message');
-      receiver.removeAllListeners('errorReceived');
       receiver.on('message', (msg: { getData(): Buffer | string }) => {
         const receivedMs = Date.now();
         try {
@@ -292,7 +291,8 @@ export class ServiceClient implements ServiceSide {
           // A feedback message that is not JSON is not ours to show.
         }
       });
-      receiver.on('errorReceived', (err: unknown) => this.feedbackLink.set({ status: 'retrying', reason: this.explain(err).message }));
+      // A feedback link the hub ends with an error ends the SDK's whole connection (azure-iot-amqp-base), which the
+      // client's 'disconnect' reports: the receiver itself only emits 'error' to the SDK (docs/sdk-notes.md).
       this.feedbackLink.set({ status: 'connected' });
     } catch (err) {
       const error = this.explain(err);
