@@ -18,10 +18,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
 import { threadId } from 'node:worker_threads';
+import { cacheDirectory } from '../core/cache-directory.js';
 
 /** Node's CommonJS loader internals this relies on (stable since Node 12; Node 20's `_compile` takes a format). */
 interface LoaderModule {
@@ -45,8 +45,7 @@ type Index = Record<string, [string, number, number]>;
 const CACHED = /[\\/]node_modules[\\/]|[\\/]dist[\\/]cli[\\/][^\\/]+\.cjs$/;
 
 function cacheFile(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'iot-c2d', 'code-cache', `${process.version}-${process.arch}.bin`);
+  return join(cacheDirectory(), 'code-cache', `${process.version}-${process.arch}.bin`);
 }
 
 /** The file: a 4-byte length, the index as JSON, then the cached code of every entry. */

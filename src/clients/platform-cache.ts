@@ -10,8 +10,9 @@
  * Anything that goes wrong (no cache directory, a damaged file) only means asking the SDK.
  */
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { arch, homedir, release, type } from 'node:os';
+import { arch, release, type } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { cacheDirectory } from '../core/cache-directory.js';
 import { makeDirectory } from '../core/make-directory.js';
 
 export interface PlatformCache {
@@ -19,10 +20,6 @@ export interface PlatformCache {
   readonly known: string | undefined;
   /** Keep the SDK's answer for the next run. */
   keep(platform: string): void;
-}
-
-function defaultFile(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'iot-c2d', 'platform.json');
 }
 
 /** What the lookup's answer depends on, as one string: any change to it means asking the SDK again. */
@@ -42,7 +39,7 @@ export function platformFacts(releaseFiles: readonly string[]): string {
 }
 
 /** The cache for the facts `releaseFiles` give (getos's list of release files). */
-export function platformCache(releaseFiles: readonly string[], file = defaultFile()): PlatformCache {
+export function platformCache(releaseFiles: readonly string[], file = join(cacheDirectory(), 'platform.json')): PlatformCache {
   let facts: string;
   try {
     facts = platformFacts(releaseFiles);
